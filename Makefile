@@ -1,0 +1,31 @@
+# Every target sets up the project-local virtual environment (.venv) first if it is missing.
+PY      ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+IN      ?= corpora
+OUT     ?= outputs
+SEGMENTER ?= jieba
+
+.PHONY: setup extract test regress bench gazetteer clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(VPY) || $(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip setuptools wheel
+	# pkuseg 0.0.25 ships its default model but needs cython/numpy at build time (see DEVELOPERS recipe)
+	$(VPY) -m pip install -q cython numpy
+	$(VPY) -m pip install -q --no-build-isolation pkuseg==0.0.25
+	$(VPY) -m pip install -q spacy-pkuseg
+	$(VPY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+extract: $(STAMP)
+	$(VPY) -m pipeline extract $(IN) --out $(OUT) --segmenter $(SEGMENTER)
+
+test: $(STAMP)
+	$(VPY) -m pytest
+
+clean:
+	rm -rf $(OUT) .pytest_cache

@@ -1,0 +1,520 @@
+"""Assemble stage: turn the mentions of one article into project records and claims.
+
+Rules (verbs, project head nouns, claim patterns) are in rules/assemble.toml. The data flow:
+
+  sentence → claims (count patterns + the total that follows them)
+           → records (one per investment amount not used as a claim total: its item window gives
+             the company, place, project; the nearest verb the stage; the sentence's date)
+           → records without amounts (a company in a signing / negotiation frame)
+  article  → merge duplicate records (same project mentioned twice) and claims (a total stated
+             twice, headline vs body)
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import regex
+
+from .companies import company_core
+from .mentions import AmountMention, CompanyMention, DateMention, PlaceMention
+from .rules import load_toml
+from .sectors import assign_sector
+from .sentences import Sentence
+
+NUM = r"(?:\d+|[一二两三四五六七八九十百千零〇]+)"
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
+              "七": 7, "八": 8, "九": 9}
+_STOP = ",;。!?:"
+STAGE_ORDER = ("signed", "negotiating", "started", "operating")
+
+
+def count_value(s: str) -> int:
+    """Integer value of a count written in Arabic or (simple) Chinese numerals."""
+    if s.isdigit():
+        return int(s)
+    total, current = 0, 0
+    units = {"十": 10, "百": 100, "千": 1000}
+    for ch in s:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch in units:
+            total += (current or 1) * units[ch]
+            current = 0
+    return total + current
+
+
+@functools.lru_cache(maxsize=1)
+def _rules():
+    r = load_toml("assemble.toml")
+    heads = sorted(r["project_heads"], key=len, reverse=True)
+    head_alt = "|".join(regex.escape(h) for h in heads)
+    lead_alt = "|".join(regex.escape(v) for v in sorted(r["project_lead_verbs"], key=len, reverse=True))
+    maxlen = r["project_max_len"]
+    name = rf"[^{_STOP}\n]{{1,{maxlen}}}?(?:{head_alt})(?:{head_alt})*"
+    stage_words = []
+    for stage in STAGE_ORDER:
+        for w in r["stage"][stage]:
+            stage_words.append((w, stage))
+    stage_words.sort(key=lambda x: len(x[0]), reverse=True)
+    return {
+        # project right after the amount: 15亿元的X项目 / 5亿元X项目
+        "proj_after": regex.compile(rf"^(?:人民币)?(?:的|用于|,用于)?(?P<x>{name})"),
+        # project introduced by a verb: 在东城区建设X / 打造X
+        "proj_lead": regex.compile(rf"(?:{lead_alt})(?:了|的)?(?P<x>{name})"),
+        # project after 的 on the left of the amount: 投资建设的X,总投资
+        "proj_de": regex.compile(rf"的(?P<x>{name})"),
+        "head_end": regex.compile(rf"(?:{head_alt})$"),
+        "stage_re": regex.compile("|".join(regex.escape(w) for w, _ in stage_words)),
+        "stage_of": dict(stage_words),
+        "co_markers": tuple(r["co_investor_markers"]),
+        "claim_counts": [
+            (c["name"], regex.compile(c["pattern"].replace("{NUM}", NUM)), c.get("unit", "项目"),
+             c.get("size_class", False))
+            for c in r["claim_count"]
+        ],
+        "total_words": tuple(sorted(r["total_words"], key=len, reverse=True)),
+        "total_only_words": tuple(sorted(r["total_only_words"], key=len, reverse=True)),
+        "tolerance": Decimal(str(r["headline_tolerance"])),
+    }
+
+
+# --------------------------------------------------------------------------- drafts
+@dataclass
+class RecordDraft:
+    start: int                      # evidence span (the sentence)
+    end: int
+    anchor: int                     # where in the text the record was found
+    companies: list[CompanyMention] = field(default_factory=list)
+    place: PlaceMention | None = None
+    home: PlaceMention | None = None
+    amount: AmountMention | None = None
+    project: str | None = None
+    stage: str = "other"
+    date: DateMention | None = None
+    rules: list[str] = field(default_factory=list)
+
+    @property
+    def company_name(self) -> str | None:
+        names = list(dict.fromkeys(c.name for c in self.companies))
+        return "、".join(names) if names else None
+
+    @property
+    def company_cores(self) -> set[str]:
+        return {company_core(c.name) for c in self.companies}
+
+    def richness(self) -> int:
+        return sum(x is not None for x in (self.company_name, self.place, self.amount, self.project)) \
+            + (self.stage != "other") + (self.date is not None)
+
+
+@dataclass
+class ClaimDraft:
+    start: int
+    end: int
+    anchor: int
+    scope: str
+    count: int | None = None
+    unit: str | None = None
+    total: AmountMention | None = None
+    date: DateMention | None = None
+    rule: str = ""
+
+
+@dataclass
+class Mentions:
+    """All mentions of one article, each list sorted by start."""
+    amounts: list[AmountMention]
+    places: list[PlaceMention]
+    dates: list[DateMention]
+    companies: list[CompanyMention]
+
+
+def _within(items, a: int, b: int):
+    return [m for m in items if a <= m.start and m.end <= b]
+
+
+def _clause_bounds(text: str, sent: Sentence, pos: int) -> tuple[int, int]:
+    """The ;-clause of the sentence around position pos."""
+    a = text.rfind(";", sent.start, pos)
+    b = text.find(";", pos, sent.end)
+    return (a + 1 if a >= 0 else sent.start), (b if b >= 0 else sent.end)
+
+
+def _stage_near(text: str, a: int, b: int, anchor: int) -> str | None:
+    r = _rules()
+    best = None
+    for m in r["stage_re"].finditer(text, a, b):
+        dist = min(abs(m.start() - anchor), abs(m.end() - anchor))
+        key = (dist, -STAGE_ORDER.index(r["stage_of"][m.group()]))
+        if best is None or key < best[0]:
+            best = (key, r["stage_of"][m.group()])
+    return best[1] if best else None
+
+
+def _county_level(p: PlaceMention) -> bool:
+    return p.level in ("county", "zone", "township") or (p.ambiguous and p.level != "city")
+
+
+# --------------------------------------------------------------------------- claims
+def _is_total_word_before(text: str, pos: int, floor: int, words) -> bool:
+    window = text[max(floor, pos - 10):pos]
+    window = regex.sub(r"(约|近|超过|超|逾|达到|达|为|共|计|约为|高达)+$", "", window)
+    return any(window.endswith(w) for w in words)
+
+
+def _claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) -> list[ClaimDraft]:
+    r = _rules()
+    found: list[tuple[int, int, str, int, str, bool, str]] = []
+    for name, pat, unit, size_class in r["claim_counts"]:
+        for hit in pat.finditer(text, sent.start, sent.end):
+            if any(hit.start() < e and s < hit.end() for s, e, *_ in found):
+                continue
+            scope = hit.groupdict().get("scope") or ""
+            found.append((hit.start(), hit.end(), name, count_value(hit.group("n")), unit, size_class, scope))
+    found.sort()
+    invest = [a for a in _within(m.amounts, sent.start, sent.end) if a.role == "investment"]
+    claims: list[ClaimDraft] = []
+    for i, (s, e, name, n, unit, size_class, scope) in enumerate(found):
+        nxt = found[i + 1][0] if i + 1 < len(found) else sent.end
+        total = None
+        if not size_class:
+            # the total that follows the count: ...37个项目(协议),总投资425.9亿元
+            for a in invest:
+                if a.start >= e and a.end <= nxt and id(a) not in used and \
+                        _is_total_word_before(text, a.start, e, r["total_words"]) and \
+                        not _has_company_between(m, e, a.start):
+                    total = a
+                    break
+            # or the total right before it: 总投资110.8亿元的20个项目
+            if total is None:
+                for a in invest:
+                    if 0 <= s - a.end <= 2 and id(a) not in used and text[a.end:s] in ("的", ""):
+                        total = a
+                        break
+        if total is not None:
+            used.add(id(total))
+        scope_text = (scope or text[s:e]).strip() or name
+        claims.append(ClaimDraft(sent.start, sent.end, s, scope_text, n, unit, total,
+                                 rule=f"claim:{name}" + ("+total" if total else "")))
+    for a in invest:
+        if id(a) in used:
+            continue
+        if _is_total_word_before(text, a.start, sent.start, r["total_only_words"]):
+            used.add(id(a))
+            word = next(w for w in r["total_only_words"] if text[max(sent.start, a.start - 10):a.start].find(w) >= 0)
+            claims.append(ClaimDraft(sent.start, sent.end, a.start, word, None, None, a, rule="claim:total-only"))
+    return claims
+
+
+def _has_company_between(m: Mentions, a: int, b: int) -> bool:
+    return any(a <= c.start and c.end <= b for c in m.companies)
+
+
+# --------------------------------------------------------------------------- records
+def _project_after(text: str, a: int, b: int) -> tuple[str | None, int]:
+    r = _rules()
+    hit = r["proj_after"].match(text, a, b)
+    if hit:
+        return hit.group("x"), hit.end("x")
+    hit = r["proj_lead"].search(text, a, min(b, a + 16 + 30))
+    if hit and hit.start() - a <= 16 and not regex.search(rf"[{_STOP}]", text[a:hit.start()]):
+        return hit.group("x"), hit.end("x")
+    return None, a
+
+
+def _project_before(text: str, a: int, b: int) -> str | None:
+    r = _rules()
+    best = None
+    for pat in (r["proj_lead"], r["proj_de"]):
+        for hit in pat.finditer(text, a, b):
+            if best is None or hit.end("x") > best[1]:
+                best = (hit.group("x"), hit.end("x"))
+    return best[0] if best else None
+
+
+def _clean_project(x: str | None) -> str | None:
+    if not x:
+        return None
+    x = regex.sub(r"^(?:一个|一座|一处|该|这个|其|新的|了)", "", x).strip("\"“”'")
+    return x if len(x) >= 2 else None
+
+
+def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
+                       prev_end: int, next_start: int) -> RecordDraft:
+    r = _rules()
+    c_start, c_end = _clause_bounds(text, sent, a.start)
+    left = max(c_start, prev_end)
+    right = min(c_end, next_start)
+    rec = RecordDraft(sent.start, sent.end, a.start, amount=a, rules=[a.rule or "amount"])
+
+    # project: right after the amount, else introduced on the left
+    project, proj_end = _project_after(text, a.end, right)
+    if project:
+        rec.rules.append("project:after")
+    else:
+        project = _project_before(text, left, a.start)
+        proj_end = a.end
+        if project:
+            rec.rules.append("project:before")
+    rec.project = _clean_project(project)
+
+    # company: nearest on the left of the amount; co-investors chained by 与/、/和 + 联合投资
+    left_cos = [c for c in m.companies if left <= c.start and c.end <= a.start]
+    if left_cos:
+        chosen = [left_cos[-1]]
+        tail = text[left_cos[-1].end:a.start]
+        if any(mk in tail for mk in r["co_markers"]):
+            for c in reversed(left_cos[:-1]):
+                gap = text[c.end:chosen[0].start]
+                if gap in ("与", "、", "和", "及", "同"):
+                    chosen.insert(0, c)
+                else:
+                    break
+        rec.companies = chosen
+        rec.rules.append("company:left")
+    elif rec.project:
+        inside = [c for c in m.companies if a.end <= c.start and c.end <= proj_end]
+        if inside:
+            rec.companies = [inside[0]]
+            rec.rules.append("company:in-project")
+
+    # place: county-level on the left in the item, then right (在X建设), then sentence, paragraph
+    left_places = [p for p in m.places if left <= p.start and p.end <= a.start and _county_level(p)]
+    right_places = [p for p in m.places if a.end <= p.start and p.end <= max(proj_end, a.end + 8)
+                    and p.end <= right and _county_level(p)]
+    sent_places = [p for p in m.places if sent.start <= p.start and p.end <= a.start and _county_level(p)]
+    if left_places:
+        rec.place = left_places[-1]
+        rec.rules.append("place:left")
+    elif right_places:
+        rec.place = right_places[0]
+        rec.rules.append("place:right")
+    elif sent_places:
+        rec.place = sent_places[-1]
+        rec.rules.append("place:sentence")
+
+    rec.stage = (_stage_near(text, left, right, a.start) or _stage_near(text, c_start, c_end, a.start)
+                 or _stage_near(text, sent.start, sent.end, a.start) or "other")
+    return rec
+
+
+def _paragraph_place(m: Mentions, sent: Sentence, text: str) -> PlaceMention | None:
+    """The last county-level place named before this sentence in its paragraph."""
+    para_start = text.rfind("\n\n", 0, sent.start)
+    para_start = 0 if para_start < 0 else para_start
+    before = [p for p in m.places if para_start <= p.start and p.end <= sent.start and _county_level(p)
+              and not p.ambiguous]
+    return before[-1] if before else None
+
+
+def _date_for(m: Mentions, sent: Sentence, anchor: int) -> DateMention | None:
+    ds = _within(m.dates, sent.start, sent.end)
+    if not ds:
+        return None
+    before = [d for d in ds if d.start <= anchor]
+    return before[-1] if before else ds[0]
+
+
+_SIGN_FRAMES = None
+
+
+@functools.lru_cache(maxsize=1)
+def _frames():
+    # company in an agreement / negotiation frame, without an amount
+    return {
+        "agreement": regex.compile(r"^(?:的)?(?:战略)?(?:合作|投资|框架|招商)?协议"),
+        "sign_after": regex.compile(r"^(?:[^,;。]{0,6}?)(?:签订|签约|签署|达成)"),
+        "coop_project": regex.compile(r"^合作的[\"“]?(?P<x>[^,;。\"”]{2,30}?)[\"”]?(?=[,;。\"”]|$)"),
+    }
+
+
+def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores: set[str]) -> list[RecordDraft]:
+    r = _rules()
+    f = _frames()
+    out = []
+    for c in _within(m.companies, sent.start, sent.end):
+        core = company_core(c.name)
+        if core in taken_cores:
+            continue
+        c_start, c_end = _clause_bounds(text, sent, c.start)
+        before = text[max(c_start, c.start - 3):c.start]
+        after_slice = text[c.end:c_end]
+        project = None
+        kind = None
+        hit = f["coop_project"].match(after_slice)
+        if before.endswith(("与", "同", "和")) and hit:
+            kind, project = "coop-project", hit.group("x")
+        elif before.endswith(("与", "同", "和")) and (f["agreement"].match(after_slice) or f["sign_after"].match(after_slice)):
+            kind = "agreement"
+        else:
+            # X公司Y项目 … 洽谈 / 开工 / 投产: the company heads a project name in a stage frame
+            hit = regex.match(rf"(?P<x>[^{_STOP}、]{{0,20}}?)(?:等)?(?:项目)", after_slice)
+            if hit and _stage_near(text, c.end, c_end, c.end):
+                kind, project = "company-project", (c.text + hit.group("x")) if hit.group("x") else None
+        if kind is None:
+            continue
+        stage = _stage_near(text, c_start, c_end, c.start)
+        if stage is None and kind == "agreement":
+            stage = "signed"
+        if stage is None:
+            stage = _stage_near(text, sent.start, sent.end, c.start)
+        if stage is None:
+            continue
+        rec = RecordDraft(sent.start, sent.end, c.start, companies=[c], project=_clean_project(project),
+                          stage=stage, rules=[f"record-no-amount:{kind}"])
+        places = [p for p in m.places if c_start <= p.start and p.end <= c.start and _county_level(p)]
+        if not places:
+            places = [p for p in m.places if sent.start <= p.start and p.end <= c.start and _county_level(p)]
+        if places:
+            rec.place = places[-1]
+        out.append(rec)
+        taken_cores.add(core)
+    return out
+
+
+# --------------------------------------------------------------------------- merging
+def _compatible(a, b) -> bool:
+    return a is None or b is None or a == b
+
+
+def _place_key(p: PlaceMention | None):
+    return None if p is None else (p.name or p.text)
+
+
+def _project_similar(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a in b or b in a
+
+
+def _same_record(x: RecordDraft, y: RecordDraft) -> bool:
+    if not _compatible(_place_key(x.place), _place_key(y.place)):
+        return False
+    if x.companies and y.companies and not (x.company_cores & y.company_cores):
+        return False
+    if x.amount is not None and y.amount is not None:
+        return (x.amount.amount_yi == y.amount.amount_yi and x.amount.currency == y.amount.currency
+                and (x.companies or y.companies or _project_similar(x.project, y.project)))
+    if x.companies and y.companies:
+        return _project_similar(x.project, y.project)
+    return False
+
+
+def _merge(x: RecordDraft, y: RecordDraft) -> RecordDraft:
+    base, other = (x, y) if x.richness() >= y.richness() else (y, x)
+    if not base.companies:
+        base.companies = other.companies
+    elif other.companies and len(other.company_name or "") > len(base.company_name or "") \
+            and base.company_cores == other.company_cores:
+        base.companies = other.companies
+    base.place = base.place or other.place
+    base.amount = base.amount or other.amount
+    if base.project is None or (other.project and base.amount is other.amount and len(other.project) > len(base.project)):
+        base.project = base.project or other.project
+    if base.stage == "other":
+        base.stage = other.stage
+    base.date = base.date or other.date
+    base.rules.append("merged")
+    return base
+
+
+def merge_records(drafts: list[RecordDraft]) -> list[RecordDraft]:
+    out: list[RecordDraft] = []
+    for d in drafts:
+        for i, kept in enumerate(out):
+            if _same_record(kept, d):
+                out[i] = _merge(kept, d)
+                break
+        else:
+            out.append(d)
+    return sorted(out, key=lambda d: (d.start, d.anchor))
+
+
+def _total_close(a: AmountMention, b: AmountMention, tol: Decimal) -> bool:
+    if a.amount_yi is None or b.amount_yi is None:
+        return False
+    hi = max(a.amount_yi, b.amount_yi)
+    return hi > 0 and abs(a.amount_yi - b.amount_yi) <= tol * hi
+
+
+def merge_claims(claims: list[ClaimDraft]) -> list[ClaimDraft]:
+    tol = _rules()["tolerance"]
+    out: list[ClaimDraft] = []
+
+    def exactness(c: ClaimDraft) -> tuple:
+        t = c.total
+        return (t is not None, t is not None and t.qualifier is None and not t.vague, c.count is not None)
+
+    for c in claims:
+        for i, k in enumerate(out):
+            same = False
+            if c.count is not None and k.count is not None and c.count == k.count and c.unit == k.unit:
+                if c.total is None or k.total is None:
+                    same = True
+                else:
+                    same = c.total.amount_yi == k.total.amount_yi or (
+                        (c.total.qualifier or k.total.qualifier or c.total.vague or k.total.vague)
+                        and _total_close(c.total, k.total, tol))
+            elif (c.count is None or k.count is None) and c.total and k.total:
+                same = c.total.amount_yi == k.total.amount_yi or (
+                    (c.total.qualifier or k.total.qualifier) and _total_close(c.total, k.total, tol))
+            if same:
+                best, other = (k, c) if exactness(k) >= exactness(c) else (c, k)
+                if best.count is None:
+                    best.count, best.unit = other.count, other.unit
+                if best.total is None:
+                    best.total = other.total
+                best.date = best.date or other.date
+                out[i] = best
+                break
+        else:
+            out.append(c)
+    return sorted(out, key=lambda c: (c.start, c.anchor))
+
+
+# --------------------------------------------------------------------------- article
+def assemble(text: str, sentences: list[Sentence], m: Mentions,
+             home: PlaceMention | None) -> tuple[list[RecordDraft], list[ClaimDraft]]:
+    """Records and claims of one article, merged, in text order."""
+    records: list[RecordDraft] = []
+    claims: list[ClaimDraft] = []
+    for sent in sentences:
+        used: set[int] = set()
+        s_claims = _claims_in_sentence(text, sent, m, used)
+        for c in s_claims:
+            c.date = _date_for(m, sent, c.anchor)
+        claims.extend(s_claims)
+        invest = [a for a in _within(m.amounts, sent.start, sent.end)
+                  if a.role == "investment" and id(a) not in used]
+        for i, a in enumerate(invest):
+            prev_end = invest[i - 1].end if i > 0 else sent.start
+            next_start = invest[i + 1].start if i + 1 < len(invest) else sent.end
+            rec = _record_for_amount(text, sent, a, m, prev_end, next_start)
+            if rec.companies or rec.project:
+                if rec.place is None:
+                    rec.place = _paragraph_place(m, sent, text)
+                    if rec.place is not None:
+                        rec.rules.append("place:paragraph")
+                rec.date = _date_for(m, sent, a.start)
+                rec.home = home
+                records.append(rec)
+            elif not s_claims and a.qualifier is None:
+                # a bare investment amount with a place but nothing else (OCR fragments): kept
+                # only to be merged into a richer mention of the same project
+                if rec.place is not None:
+                    rec.rules.append("fragment")
+                    rec.home = home
+                    records.append(rec)
+    taken = set()
+    for rec in records:
+        taken |= rec.company_cores
+    for sent in sentences:
+        for rec in _records_without_amount(text, sent, m, taken):
+            if rec.place is None:
+                rec.place = _paragraph_place(m, sent, text)
+            rec.date = _date_for(m, sent, rec.anchor)
+            rec.home = home
+            records.append(rec)
+    merged = merge_records(records)
+    merged = [r for r in merged if "fragment" not in r.rules or "merged" in r.rules and (r.companies or r.project)]
+    return merged, merge_claims(claims)

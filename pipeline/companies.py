@@ -1,0 +1,147 @@
+"""Company recogniser: investor company names, by suffix and boundary rules (rules/companies.toml),
+and the linking of short and long forms of one company within an article.
+
+Public functions:
+- `find_companies(text, tokens=None)`: company mentions in a text (a sentence, usually);
+- `link_companies(mentions, text)`: within one article, group the mentions of one company
+  (百菲萨集团 = 德国百菲萨(中国)投资有限公司), report each under its longest form, and add the
+  short-form mentions (上海电气 for 上海电气集团).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import replace
+
+import regex
+
+from .mentions import CompanyMention
+from .rules import load_toml
+
+_NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z0-9·&]")
+
+
+@functools.lru_cache(maxsize=1)
+def _rules():
+    r = load_toml("companies.toml")
+    suffixes = sorted(r["suffixes"], key=len, reverse=True)
+    return {
+        "suffix_re": regex.compile("|".join(regex.escape(s) for s in suffixes)),
+        "boundary_words": sorted(r["boundary_words"], key=len, reverse=True),
+        "boundary_chars": set(r["boundary_chars"]),
+        "countries": sorted(r["country_prefixes"], key=len, reverse=True),
+        "generic_tail": sorted(r["generic_tail"], key=len, reverse=True),
+        "max_len": r["max_len"],
+        "min_core": r["min_core"],
+        "not_company": tuple(r["not_company_endings"]),
+        "generic_cores": set(r["generic_cores"]),
+        "bad_starts": tuple(r["bad_starts"]),
+        "generic_endings": tuple(r["generic_core_endings"]),
+    }
+
+
+def company_core(name: str) -> str:
+    """The distinctive part of a name: no country prefix, no bracketed region, no generic tail."""
+    r = _rules()
+    core = regex.sub(r"\([^()]{0,8}\)", "", name)
+    for c in r["countries"]:
+        if core.startswith(c) and len(core) > len(c) + 1:
+            core = core[len(c):]
+            break
+    changed = True
+    while changed:
+        changed = False
+        for tail in r["generic_tail"]:
+            if core.endswith(tail) and len(core) > len(tail):
+                core = core[: -len(tail)]
+                changed = True
+                break
+    return core
+
+
+def _left_edge(text: str, s: int, token_starts: set[int] | None) -> int:
+    r = _rules()
+    i = s
+    limit = max(0, s - r["max_len"])
+    while i > limit:
+        ch = text[i - 1]
+        if ch == ")":                      # a bracketed part inside the name: 百菲萨(中国)投资
+            j = text.rfind("(", limit, i - 1)
+            if j < 0 or i - 1 - j > 8:
+                break
+            i = j
+            continue
+        if not _NAME_CHAR.match(ch):
+            break
+        if any(text.endswith(w, limit, i) for w in r["boundary_words"]):
+            break
+        if ch in r["boundary_chars"] and (token_starts is None or (i - 1) in token_starts):
+            break
+        i -= 1
+    return i
+
+
+def _valid(name: str, core: str) -> bool:
+    r = _rules()
+    if len(core) < r["min_core"] or core in r["generic_cores"]:
+        return False
+    if name.startswith(r["bad_starts"]) or name.startswith(("(", ")")):
+        return False
+    if core.endswith(r["not_company"]) or core.endswith(r["generic_endings"]):
+        return False
+    if not regex.search(r"\p{Han}|[A-Za-z]{2,}", core) or core.isdigit():
+        return False
+    return True
+
+
+def find_companies(text: str, tokens: list[tuple[int, int]] | None = None) -> list[CompanyMention]:
+    """Company mentions in `text`, sorted by start. `tokens` (segmenter spans) refine the left edge:
+    a boundary character such as 与 only ends a name where a token starts with it."""
+    r = _rules()
+    token_starts = {a for a, _ in tokens} if tokens is not None else None
+    out: list[CompanyMention] = []
+    last_end = 0
+    for m in r["suffix_re"].finditer(text):
+        s, e = m.span()
+        # a longer suffix may follow directly (集团 + 有限公司 written apart is one suffix run)
+        start = _left_edge(text, s, token_starts)
+        if start < last_end:
+            start = last_end
+        name = text[start:e]
+        core = company_core(name)
+        if start == s or not _valid(name, core):
+            continue
+        out.append(CompanyMention(start, e, name, name, core, rule=f"company:suffix:{m.group()}"))
+        last_end = e
+    return out
+
+
+def link_companies(mentions: list[CompanyMention], text: str) -> list[CompanyMention]:
+    """Link the mentions of one article: same core → same company, reported under the longest
+    form. Adds mentions of the short forms (the core, or the name without its suffix) found
+    elsewhere in `text`. Returns all mentions sorted by start."""
+    groups: dict[str, list[CompanyMention]] = {}
+    for m in mentions:
+        groups.setdefault(m.core, []).append(m)
+    canonical = {core: max((m.text for m in ms), key=lambda t: (len(t), t)) for core, ms in groups.items()}
+    taken = [(m.start, m.end) for m in mentions]
+    linked = [replace(m, name=canonical[m.core]) for m in mentions]
+    r = _rules()
+    for core, ms in sorted(groups.items()):
+        forms = {core}
+        for m in ms:
+            bare = m.text
+            for tail in r["generic_tail"]:
+                if bare.endswith(tail) and len(bare) > len(tail):
+                    bare = bare[: -len(tail)]
+                    break
+            forms.add(bare)
+        for form in sorted(forms, key=len, reverse=True):
+            if len(form) < 3:
+                continue
+            for hit in regex.finditer(regex.escape(form), text):
+                a, b = hit.span()
+                if any(a < te and ts < b for ts, te in taken):
+                    continue
+                taken.append((a, b))
+                linked.append(CompanyMention(a, b, form, canonical[core], core, rule="company:short-form"))
+    return sorted(linked, key=lambda m: (m.start, m.end))

@@ -1,0 +1,84 @@
+"""Extraction of one article: the stages in order, from raw text to validated records and claims.
+
+    normalise → split sentences → segment (sentences that can hold a company) → recognise
+    (amounts, places, dates, companies, sectors) → assemble → validate
+
+`extract_article` is a pure function of the article and the rules: the same input gives the same
+output. Errors become an `Article` row with status "error" and the reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import regex
+
+from . import amounts as amounts_mod
+from . import dates as dates_mod
+from . import places as places_mod
+from .assemble import Mentions, assemble
+from .companies import _rules as _company_rules
+from .companies import find_companies, link_companies
+from .models import Article, Claim, Record
+from .validate import validate
+from .normalise import normalise
+from .read import MAX_ARTICLE_CHARS, RawArticle
+from .segment import segment
+from .sentences import split_sentences
+
+
+@dataclass
+class ArticleResult:
+    article: Article
+    records: list[Record] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+
+
+def _year_of(date: str | None) -> int | None:
+    if date and regex.match(r"^\d{4}", date):
+        return int(date[:4])
+    return None
+
+
+def recognise(text: str, sentences, segmenter: str, publication: str | None, home: str | None) -> Mentions:
+    """Run the recognisers over the normalised text of one article."""
+    suffix_re = _company_rules()["suffix_re"]
+    companies = []
+    for s in sentences:
+        if suffix_re.search(s.text):
+            tokens = segment(s.text, segmenter)
+            for c in find_companies(s.text, tokens):
+                companies.append(type(c)(c.start + s.start, c.end + s.start, c.text, c.name, c.core, c.rule))
+    companies = link_companies(companies, text)
+    exclude = [(c.start, c.end) for c in companies]
+    return Mentions(
+        amounts=amounts_mod.find_amounts(text, _year_of(publication)),
+        places=places_mod.find_places(text, home, exclude=exclude),
+        dates=dates_mod.find_dates(text, publication),
+        companies=companies,
+    )
+
+
+def extract_article(raw: RawArticle, segmenter: str = "jieba") -> ArticleResult:
+    """Extract one raw article. Never raises for bad input: errors go into the Article row."""
+    base = dict(article_id=raw.id, source=raw.source, title=raw.title, date=raw.date, region=raw.region,
+                origin=raw.origin, content_hash=raw.content_hash, encoding=raw.encoding)
+    if raw.error:
+        return ArticleResult(Article(**base, status="error", error=raw.error))
+    if raw.text is None or not raw.text.strip():
+        return ArticleResult(Article(**base, status="error", error="empty text"))
+    if len(raw.text) > MAX_ARTICLE_CHARS:
+        return ArticleResult(Article(**base, status="error",
+                                     error=f"text of {len(raw.text)} characters exceeds the limit of {MAX_ARTICLE_CHARS}"))
+    try:
+        publication = dates_mod.parse_publication(raw.date)
+        pub_value = publication.value if publication is not None else None
+        text = normalise(raw.text)
+        sentences = split_sentences(text)
+        home = places_mod.resolve_region(raw.region) if raw.region else None
+        m = recognise(text, sentences, segmenter, pub_value, raw.region)
+        drafts, claim_drafts = assemble(text, sentences, m, home)
+        records, claims = validate(raw.id, text, drafts, claim_drafts, home, pub_value)
+    except (ValueError, TypeError) as exc:
+        return ArticleResult(Article(**base, status="error", error=f"{type(exc).__name__}: {exc}"))
+    art = Article(**base, status="ok", n_records=len(records), n_claims=len(claims), text=text)
+    return ArticleResult(art, records, claims)

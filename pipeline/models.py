@@ -1,0 +1,106 @@
+"""Output models: what one project record, one claim and one article row look like.
+
+These pydantic models are the contract of records.jsonl, claims.jsonl and articles.jsonl
+(`python -m pipeline schema` prints their JSON schema)."""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Stage = Literal["signed", "negotiating", "started", "operating", "other"]
+Qualifier = Optional[Literal["approx", "over", "range"]]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Record(_Out):
+    """One project: who invests how much where, with the evidence that says so."""
+    article_id: str
+    record_id: str = Field(description="article_id + '#r' + ordinal; stable for the same input")
+    company: Optional[str] = Field(None, description="investor company, longest form used in the article; several joined by 、")
+    companies: list[str] = Field(default_factory=list, description="each investor separately")
+    county: Optional[str] = Field(None, description="county-level unit or zone, current official name")
+    county_code: Optional[str] = Field(None, pattern=r"^\d{6}$", description="6-digit administrative code")
+    city: Optional[str] = None
+    city_code: Optional[str] = Field(None, pattern=r"^\d{6}$")
+    province: Optional[str] = None
+    place_flag: Optional[str] = Field(None, description="'ambiguous' when a place name could not be resolved")
+    amount: Optional[float] = Field(None, description="investment in 亿 of `currency` (low end for ranges)")
+    currency: Optional[str] = Field(None, pattern=r"^[A-Z]{3}$")
+    amount_yi: Optional[float] = Field(None, description="amount in 亿元 CNY")
+    amount_converted: bool = Field(False, description="amount_yi converted from another currency")
+    amount_qualifier: Qualifier = None
+    amount_high: Optional[float] = None
+    amount_text: Optional[str] = None
+    project: Optional[str] = None
+    stage: Stage = "other"
+    sector: Optional[str] = None
+    date: Optional[str] = Field(None, description="ISO date, month, quarter (YYYY-Qn), year or interval a/b")
+    date_precision: Optional[str] = None
+    evidence: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    rule: str
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.end < self.start:
+            raise ValueError("evidence end before start")
+        if self.amount is not None and self.currency is None:
+            raise ValueError("amount without currency")
+        if self.amount_high is not None and self.amount is not None and self.amount_high < self.amount:
+            raise ValueError("amount_high below amount")
+        return self
+
+
+class Claim(_Out):
+    """An aggregate figure the article quotes: a count of projects and/or a total investment."""
+    article_id: str
+    claim_id: str
+    scope: str
+    project_count: Optional[int] = Field(None, ge=0)
+    count_unit: Optional[str] = Field(None, description="项目 or 企业 (counts in firms)")
+    total_amount: Optional[float] = None
+    currency: Optional[str] = Field(None, pattern=r"^[A-Z]{3}$")
+    total_yi: Optional[float] = None
+    amount_qualifier: Qualifier = None
+    total_high: Optional[float] = None
+    date: Optional[str] = None
+    date_precision: Optional[str] = None
+    evidence: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    rule: str
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.project_count is None and self.total_amount is None:
+            raise ValueError("a claim needs a count or a total")
+        if self.end < self.start:
+            raise ValueError("evidence end before start")
+        return self
+
+
+class Article(_Out):
+    """Every input article gets one row, ok or error, so nothing falls through the cracks."""
+    article_id: str
+    source: Optional[str] = None
+    title: Optional[str] = None
+    date: Optional[str] = None
+    region: Optional[str] = None
+    origin: str = Field(description="file (and line) the article came from")
+    content_hash: Optional[str] = None
+    encoding: Optional[str] = None
+    status: Literal["ok", "error"]
+    error: Optional[str] = None
+    n_records: int = 0
+    n_claims: int = 0
+    text: Optional[str] = Field(None, description="normalised text; offsets point into it")
+
+
+def json_schemas() -> dict:
+    return {"record": Record.model_json_schema(), "claim": Claim.model_json_schema(),
+            "article": Article.model_json_schema()}

@@ -1,0 +1,175 @@
+"""Read stage: turn input paths into raw articles.
+
+Inputs: `.txt` (one article, optional sidecar `NAME.meta.json`), `.jsonl` / `.jsonl.gz` (one
+article per line), folders (recursively, in sorted order). Anything that cannot be read becomes
+a RawArticle with `error` set, so that every input is accounted for and the batch goes on.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+ARTICLE_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz")
+# files that live beside articles but are not articles
+SIDE_SUFFIXES = (".meta.json", ".gold.json")
+MAX_ARTICLE_CHARS = 2_000_000   # longer texts are refused with a clear reason (see README)
+META_KEYS = ("id", "title", "date", "source", "region")
+
+
+@dataclass
+class RawArticle:
+    id: str
+    origin: str
+    text: str | None = None
+    title: str | None = None
+    date: str | None = None
+    source: str | None = None
+    region: str | None = None
+    encoding: str | None = None
+    error: str | None = None
+
+    @property
+    def content_hash(self) -> str | None:
+        if self.text is None:
+            return None
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+
+
+class UsageError(Exception):
+    """A problem with the command line itself (missing input path...)."""
+
+
+def is_article_file(path: Path) -> bool:
+    name = path.name
+    if name.endswith(SIDE_SUFFIXES):
+        return False
+    return name.endswith(ARTICLE_SUFFIXES)
+
+
+def expand_inputs(inputs: list[str]) -> list[Path]:
+    """Files named on the command line, and article files under named folders, in sorted order."""
+    out: list[Path] = []
+    for raw in inputs:
+        p = Path(raw)
+        if not p.exists():
+            raise UsageError(f"input path does not exist: {raw}")
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.is_file() and is_article_file(q))
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode article bytes: UTF-8 (with or without BOM), else GB18030. Raises ValueError."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    if b"\x00" in data[:4096]:
+        raise ValueError("binary file (NUL bytes), not text")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"undecodable bytes (not UTF-8 or GB18030): {exc.reason} at byte {exc.start}") from None
+    return text, "gb18030"
+
+
+def _str_or_none(value, key: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"field '{key}' has type {type(value).__name__}, expected a string")
+    return str(value)
+
+
+def _from_mapping(obj: dict, default_id: str, origin: str) -> RawArticle:
+    art = RawArticle(id=default_id, origin=origin)
+    try:
+        if not isinstance(obj, dict):
+            raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+        art.id = _str_or_none(obj.get("id"), "id") or default_id
+        art.title = _str_or_none(obj.get("title"), "title")
+        art.date = _str_or_none(obj.get("date"), "date")
+        art.source = _str_or_none(obj.get("source"), "source")
+        art.region = _str_or_none(obj.get("region"), "region")
+        text = obj.get("text")
+        if text is None:
+            raise ValueError("missing 'text'")
+        if not isinstance(text, str):
+            raise ValueError(f"field 'text' has type {type(text).__name__}, expected a string")
+        art.text = text
+    except ValueError as exc:
+        art.error = str(exc)
+    return art
+
+
+def read_txt(path: Path) -> RawArticle:
+    art = RawArticle(id=path.name[: -len(".txt")], origin=str(path))
+    meta_path = path.with_name(art.id + ".meta.json")
+    try:
+        data = path.read_bytes()
+        art.text, art.encoding = decode_bytes(data)
+    except (OSError, ValueError) as exc:
+        art.error = f"cannot read {path}: {exc}"
+        return art
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8-sig"))
+            if not isinstance(meta, dict):
+                raise ValueError("sidecar is not a JSON object")
+            for key in META_KEYS:
+                val = _str_or_none(meta.get(key), key)
+                if key == "id":
+                    art.id = val or art.id
+                elif val is not None:
+                    setattr(art, key, val)
+        except (OSError, ValueError) as exc:
+            art.error = f"bad sidecar {meta_path.name}: {exc}"
+    return art
+
+
+def read_jsonl(path: Path) -> Iterator[RawArticle]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    stem = path.name.split(".jsonl")[0]
+    lineno = 0
+    try:
+        with opener(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                origin = f"{path}:{lineno}"
+                default_id = f"{stem}:{lineno}"
+                if not raw.strip():
+                    continue
+                try:
+                    line, _enc = decode_bytes(raw)
+                    obj = json.loads(line)
+                except ValueError as exc:
+                    yield RawArticle(id=default_id, origin=origin,
+                                     error=f"malformed JSONL at line {lineno}: {exc}")
+                    continue
+                yield _from_mapping(obj, default_id, origin)
+    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        yield RawArticle(id=f"{stem}:{lineno + 1}", origin=f"{path}:{lineno + 1}",
+                         error=f"cannot read {path} after line {lineno}: {exc or type(exc).__name__}")
+
+
+def read_inputs(inputs: list[str]) -> Iterator[RawArticle]:
+    """All raw articles of the inputs, in a deterministic order."""
+    for path in expand_inputs(inputs):
+        name = path.name
+        if name.endswith(".txt"):
+            yield read_txt(path)
+        elif name.endswith((".jsonl", ".jsonl.gz")):
+            yield from read_jsonl(path)
+        else:
+            yield RawArticle(id=name, origin=str(path),
+                             error=f"unsupported input type: {name} (expected .txt, .jsonl, .jsonl.gz)")
