@@ -60,12 +60,13 @@ def _rules():
     stage_words.sort(key=lambda x: len(x[0]), reverse=True)
     return {
         # project right after the amount: 15亿元的X项目 / 5亿元X项目
-        "proj_after": regex.compile(rf"^(?:人民币)?(?:的|用于|,用于)?(?P<x>{name})"),
+        "proj_after": regex.compile(rf"(?:人民币)?(?:的|用于|,用于)?(?P<x>{name})"),
         # project introduced by a verb: 在东城区建设X / 打造X
         "proj_lead": regex.compile(rf"(?:{lead_alt})(?:了|的)?(?P<x>{name})"),
         # project after 的 on the left of the amount: 投资建设的X,总投资
         "proj_de": regex.compile(rf"的(?P<x>{name})"),
         "head_end": regex.compile(rf"(?:{head_alt})$"),
+        "lead_re": regex.compile(rf"(?:{lead_alt})(?:了|的)?"),
         "stage_re": regex.compile("|".join(regex.escape(w) for w, _ in stage_words)),
         "stage_of": dict(stage_words),
         "co_markers": tuple(r["co_investor_markers"]),
@@ -237,6 +238,14 @@ def _project_before(text: str, a: int, b: int) -> str | None:
 def _clean_project(x: str | None) -> str | None:
     if not x:
         return None
+    # 在东城区建设吾悦广场项目 → 吾悦广场项目: the name starts after the last verb that introduces it
+    lead = _rules()["lead_re"]
+    cut = None
+    for hit in lead.finditer(x):
+        if len(x) - hit.end() >= 2:
+            cut = hit.end()
+    if cut is not None and regex.match(r"^(?:在|于|到|落户|选址)", x):
+        x = x[cut:]
     x = regex.sub(r"^(?:一个|一座|一处|该|这个|其|新的|了)", "", x).strip("\"“”'")
     return x if len(x) >= 2 else None
 
@@ -364,9 +373,9 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
             continue
         rec = RecordDraft(sent.start, sent.end, c.start, companies=[c], project=_clean_project(project),
                           stage=stage, rules=[f"record-no-amount:{kind}"])
-        places = [p for p in m.places if c_start <= p.start and p.end <= c.start and _county_level(p)]
-        if not places:
-            places = [p for p in m.places if sent.start <= p.start and p.end <= c.start and _county_level(p)]
+        # a list of agreements (A与B的协议,C与D的协议) scopes places to the comma clause
+        floor = max(c_start, text.rfind(",", c_start, c.start) + 1) if kind == "agreement" else sent.start
+        places = [p for p in m.places if floor <= p.start and p.end <= c.start and _county_level(p)]
         if places:
             rec.place = places[-1]
         out.append(rec)

@@ -58,6 +58,29 @@ def _cmd_schema(args) -> int:
     return 0
 
 
+def _cmd_regress(args) -> int:
+    from .regress import compare, evaluate, format_report
+
+    figures, reports = evaluate(Path(args.corpus), args.segmenter)
+    print(format_report(figures, reports))
+    baseline_path = Path(args.baseline)
+    if args.update:
+        baseline_path.write_text(json.dumps(figures, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                 encoding="utf-8")
+        print(f"\nbaseline written to {baseline_path}")
+        return 0
+    if not baseline_path.exists():
+        print(f"\nno baseline at {baseline_path}: run with --update (make regress UPDATE=1) to accept these figures")
+        return 1
+    worse = compare(figures, json.loads(baseline_path.read_text(encoding="utf-8")))
+    if worse:
+        print("\nbelow the baseline:")
+        print("\n".join(f"  {w}" for w in worse))
+        return 1
+    print("\nno figure below the baseline")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m pipeline",
                                 description="Extract investment-promotion records and claims from Chinese news articles.")
@@ -69,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--segmenter", choices=SEGMENTERS, default="jieba")
     ex.add_argument("--strict", action="store_true", help="exit non-zero when any article failed")
     ex.set_defaults(func=_cmd_extract)
+    rg = sub.add_parser("regress", help="score extraction against the gold files and the committed baseline")
+    rg.add_argument("--corpus", default="corpora", help="folder searched for NAME.gold.json files")
+    rg.add_argument("--baseline", default="tests/regress_baseline.json")
+    rg.add_argument("--update", action="store_true", help="accept the current figures as the new baseline")
+    rg.add_argument("--segmenter", choices=SEGMENTERS, default="jieba")
+    rg.set_defaults(func=_cmd_regress)
     sc = sub.add_parser("schema", help="print the JSON schema of records, claims and articles")
     sc.set_defaults(func=_cmd_schema)
     return p

@@ -88,7 +88,7 @@ def _valid(name: str, core: str) -> bool:
         return False
     if core.endswith(r["not_company"]) or core.endswith(r["generic_endings"]):
         return False
-    if not regex.search(r"\p{Han}|[A-Za-z]{2,}", core) or core.isdigit():
+    if not regex.search(r"\p{Han}|[A-Za-z]{2,}|\d{3,}", core):
         return False
     return True
 

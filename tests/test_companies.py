@@ -1,0 +1,53 @@
+import pytest
+
+from pipeline.companies import company_core, find_companies, link_companies
+from pipeline.segment import segment
+from tablefile import rows
+
+TABLE = rows("companies.tsv")
+
+
+def test_table_is_large_enough():
+    assert len(TABLE) >= 50
+
+
+@pytest.mark.parametrize("row", TABLE, ids=[r["note"] for r in TABLE])
+def test_company_table(row):
+    text = row["text"]
+    expected = [] if row["expected"] == "(none)" else row["expected"].split("|")
+    found = find_companies(text, segment(text))
+    assert [m.text for m in found] == expected
+    for m in found:
+        assert text[m.start:m.end] == m.text
+
+
+@pytest.mark.parametrize("short,long", [
+    ("百菲萨集团", "德国百菲萨(中国)投资有限公司"),
+    ("上海电气", "上海电气集团"),
+    ("平安建投", "平安建投公司"),
+    ("瑞祥集团", "瑞祥(中国)投资有限公司"),
+])
+def test_short_and_long_forms_share_a_core(short, long):
+    assert company_core(short) == company_core(long)
+
+
+@pytest.mark.parametrize("a,b", [("上海电气集团", "上海电气环保集团"), ("上海电气集团", "上海电气数科公司")])
+def test_subsidiaries_are_not_linked(a, b):
+    assert company_core(a) != company_core(b)
+
+
+def test_linking_reports_the_longest_form_and_finds_short_mentions():
+    text = "百菲萨集团在长葛投资。德国百菲萨(中国)投资有限公司是外资企业。像百菲萨这样的企业落户长葛。"
+    found = find_companies(text, segment(text))
+    linked = link_companies(found, text)
+    assert {m.name for m in linked} == {"德国百菲萨(中国)投资有限公司"}
+    assert [m.text for m in linked if m.rule == "company:short-form"] == ["百菲萨"]
+
+
+def test_short_form_inside_a_subsidiary_name_is_not_a_mention():
+    text = "与上海电气集团签约;建安区与上海电气环保集团的合作协议;与上海电气分别签订了协议"
+    linked = link_companies(find_companies(text, segment(text)), text)
+    names = [(m.text, m.name) for m in linked]
+    assert ("上海电气环保集团", "上海电气环保集团") in names
+    assert ("上海电气", "上海电气集团") in names
+    assert len(names) == 3
