@@ -69,6 +69,7 @@ def _rules():
         "lead_re": regex.compile(rf"(?:{lead_alt})(?:了|的)?"),
         "stage_re": regex.compile("|".join(regex.escape(w) for w, _ in stage_words)),
         "stage_of": dict(stage_words),
+        "future": tuple(r["stage"].get("future_markers", [])),
         "co_markers": tuple(r["co_investor_markers"]),
         "claim_counts": [
             (c["name"], regex.compile(c["pattern"].replace("{NUM}", NUM)), c.get("unit", "项目"),
@@ -147,6 +148,8 @@ def _stage_near(text: str, a: int, b: int, anchor: int) -> str | None:
     r = _rules()
     best = None
     for m in r["stage_re"].finditer(text, a, b):
+        if text.startswith(r["future"], m.end()):
+            continue                      # 建成后, 投产后: a plan, not the stage
         dist = min(abs(m.start() - anchor), abs(m.end() - anchor))
         key = (dist, -STAGE_ORDER.index(r["stage_of"][m.group()]))
         if best is None or key < best[0]:
@@ -175,19 +178,23 @@ def _claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) 
             scope = hit.groupdict().get("scope") or ""
             found.append((hit.start(), hit.end(), name, count_value(hit.group("n")), unit, size_class, scope))
     found.sort()
-    invest = [a for a in _within(m.amounts, sent.start, sent.end) if a.role == "investment"]
+    sent_amounts = _within(m.amounts, sent.start, sent.end)
+    for a in sent_amounts:                 # 10亿元以上项目8个: the amount is part of the count
+        if any(s <= a.start and a.end <= e for s, e, *_ in found):
+            used.add(id(a))
+    invest = [a for a in sent_amounts if a.role == "investment"]
     claims: list[ClaimDraft] = []
     for i, (s, e, name, n, unit, size_class, scope) in enumerate(found):
         nxt = found[i + 1][0] if i + 1 < len(found) else sent.end
         total = None
+        # the total that follows the count: ...37个项目(协议),总投资425.9亿元
+        for a in sent_amounts:
+            if a.start >= e and a.end <= nxt and id(a) not in used and a.role in ("investment", "other") and \
+                    _is_total_word_before(text, a.start, e, r["total_words"]) and \
+                    not _has_company_between(m, e, a.start):
+                total = a
+                break
         if not size_class:
-            # the total that follows the count: ...37个项目(协议),总投资425.9亿元
-            for a in invest:
-                if a.start >= e and a.end <= nxt and id(a) not in used and \
-                        _is_total_word_before(text, a.start, e, r["total_words"]) and \
-                        not _has_company_between(m, e, a.start):
-                    total = a
-                    break
             # or the total right before it: 总投资110.8亿元的20个项目
             if total is None:
                 for a in invest:
@@ -446,38 +453,64 @@ def _total_close(a: AmountMention, b: AmountMention, tol: Decimal) -> bool:
     return hi > 0 and abs(a.amount_yi - b.amount_yi) <= tol * hi
 
 
+def _claim_kind(c: ClaimDraft) -> tuple:
+    """What a claim counts: size classes, kinds of projects and stages are told apart."""
+    r = _rules()
+    verb = r["stage_re"].search(c.scope)
+    stage = r["stage_of"][verb.group()] if verb else None
+    special = next((k for k in ("size-class", "category") if k in c.rule), None)
+    return (special, c.scope if special == "category" else None, stage if stage != "signed" else None)
+
+
+def _same_claim(c: ClaimDraft, k: ClaimDraft, tol: Decimal) -> bool:
+    if _claim_kind(c) != _claim_kind(k) and c.count is not None and k.count is not None:
+        return False
+    if c.count is not None and k.count is not None:
+        if c.count != k.count or c.unit != k.unit:
+            return False
+        if c.total is None or k.total is None:
+            return True
+        return c.total.amount_yi == k.total.amount_yi or bool(
+            (c.total.qualifier or k.total.qualifier or c.total.vague or k.total.vague)
+            and _total_close(c.total, k.total, tol))
+    if c.total is not None and k.total is not None:     # a total-only claim (揽金近200亿)
+        return c.total.amount_yi == k.total.amount_yi or bool(
+            (c.total.qualifier or k.total.qualifier or c.total.vague or k.total.vague)
+            and _total_close(c.total, k.total, tol))
+    return False
+
+
+def _combine(k: ClaimDraft, c: ClaimDraft) -> ClaimDraft:
+    def exactness(x: ClaimDraft) -> tuple:
+        t = x.total
+        return (t is not None, t is not None and t.qualifier is None and not t.vague, x.count is not None)
+
+    best, other = (k, c) if exactness(k) >= exactness(c) else (c, k)
+    if best.count is None:
+        best.count, best.unit = other.count, other.unit
+    if best.total is None:
+        best.total = other.total
+    best.date = best.date or other.date
+    return best
+
+
 def merge_claims(claims: list[ClaimDraft]) -> list[ClaimDraft]:
+    """One claim per figure: a total stated twice, a headline's rounded total and the body's exact
+    one, a count repeated without its total. Merged until nothing changes (order-independent)."""
     tol = _rules()["tolerance"]
-    out: list[ClaimDraft] = []
-
-    def exactness(c: ClaimDraft) -> tuple:
-        t = c.total
-        return (t is not None, t is not None and t.qualifier is None and not t.vague, c.count is not None)
-
-    for c in claims:
-        for i, k in enumerate(out):
-            same = False
-            if c.count is not None and k.count is not None and c.count == k.count and c.unit == k.unit:
-                if c.total is None or k.total is None:
-                    same = True
-                else:
-                    same = c.total.amount_yi == k.total.amount_yi or (
-                        (c.total.qualifier or k.total.qualifier or c.total.vague or k.total.vague)
-                        and _total_close(c.total, k.total, tol))
-            elif (c.count is None or k.count is None) and c.total and k.total:
-                same = c.total.amount_yi == k.total.amount_yi or (
-                    (c.total.qualifier or k.total.qualifier) and _total_close(c.total, k.total, tol))
-            if same:
-                best, other = (k, c) if exactness(k) >= exactness(c) else (c, k)
-                if best.count is None:
-                    best.count, best.unit = other.count, other.unit
-                if best.total is None:
-                    best.total = other.total
-                best.date = best.date or other.date
-                out[i] = best
+    out = list(claims)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                if _same_claim(out[i], out[j], tol):
+                    out[i] = _combine(out[i], out[j])
+                    del out[j]
+                    changed = True
+                    break
+            if changed:
                 break
-        else:
-            out.append(c)
     return sorted(out, key=lambda c: (c.start, c.anchor))
 
 

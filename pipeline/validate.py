@@ -24,6 +24,9 @@ def _record(article_id: str, n: int, d: RecordDraft, text: str, home, publicatio
         elif place.level in ("county", "zone"):
             county, county_code = place.name, place.code
         city, city_code, province = place.city, place.city_code, place.province
+    if place is None and home is not None and home.level in ("county", "zone"):
+        # nothing nearer: the article's home county (its region, 我县/该县)
+        county, county_code = home.name, home.code
     if city is None and home is not None and not (place is not None and place.ambiguous):
         if home.level == "city":
             city, city_code, province = home.name, home.code, home.province
