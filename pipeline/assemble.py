@@ -67,6 +67,8 @@ def _rules():
         "proj_de": regex.compile(rf"的(?P<x>{name})"),
         "head_end": regex.compile(rf"(?:{head_alt})$"),
         "lead_re": regex.compile(rf"(?:{lead_alt})(?:了|的)?"),
+        "locative_re": regex.compile("(?:" + "|".join(regex.escape(w) for w in r["locatives"]) + ")$"),
+        "anaphora": tuple(r["anaphora"]),
         "stage_re": regex.compile("|".join(regex.escape(w) for w, _ in stage_words)),
         "stage_of": dict(stage_words),
         "future": tuple(r["stage"].get("future_markers", [])),
@@ -221,14 +223,23 @@ def _has_company_between(m: Mentions, a: int, b: int) -> bool:
 
 
 # --------------------------------------------------------------------------- records
+def _extend_to_xiangmu(text: str, end: int, limit: int) -> int:
+    """X工程 / X园 followed closely by 项目 (建设工程机械配件项目): the name runs to 项目."""
+    hit = regex.compile(rf"[^{_STOP}、和与及]{{0,12}}?项目").match(text, end, limit)
+    return hit.end() if hit else end
+
+
 def _project_after(text: str, a: int, b: int) -> tuple[str | None, int]:
     r = _rules()
-    hit = r["proj_after"].match(text, a, b)
+    hit = r["proj_lead"].match(text, a, b) or r["proj_after"].match(text, a, b)
     if hit:
-        return hit.group("x"), hit.end("x")
+        end = _extend_to_xiangmu(text, hit.end("x"), b)
+        return text[hit.start("x"):end], end
+    # 拟投资5-8亿元,在我市建设X / 投资3亿元在东城区建设X
     hit = r["proj_lead"].search(text, a, min(b, a + 16 + 30))
-    if hit and hit.start() - a <= 16 and not regex.search(rf"[{_STOP}]", text[a:hit.start()]):
-        return hit.group("x"), hit.end("x")
+    if hit and hit.start() - a <= 16 and not regex.search(rf"[{_STOP}]", text[a:hit.start()].lstrip(",")):
+        end = _extend_to_xiangmu(text, hit.end("x"), b)
+        return text[hit.start("x"):end], end
     return None, a
 
 
@@ -251,9 +262,12 @@ def _clean_project(x: str | None) -> str | None:
     for hit in lead.finditer(x):
         if len(x) - hit.end() >= 2:
             cut = hit.end()
-    if cut is not None and regex.match(r"^(?:在|于|到|落户|选址)", x):
+    if cut is not None and (regex.match(r"^(?:在|于|到|落户|选址)", x) or lead.match(x)
+                            or regex.search(r"(?:投资|出资)(?:建设|兴建|打造)", x)):
         x = x[cut:]
-    x = regex.sub(r"^(?:一个|一座|一处|该|这个|其|新的|了)", "", x).strip("\"“”'")
+    x = regex.sub(r"^(?:一个|一座|一处|该|这个|其|新的|了|的)", "", x).strip("\"“”'")
+    if regex.match(r"^(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)", x):
+        return None                      # 24个项目: a count, not a name
     return x if len(x) >= 2 else None
 
 
@@ -290,16 +304,24 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
                     break
         rec.companies = chosen
         rec.rules.append("company:left")
-    elif rec.project:
-        inside = [c for c in m.companies if a.end <= c.start and c.end <= proj_end]
-        if inside:
-            rec.companies = [inside[0]]
-            rec.rules.append("company:in-project")
+    elif rec.project and [c for c in m.companies if a.end <= c.start and c.end <= proj_end]:
+        rec.companies = [[c for c in m.companies if a.end <= c.start and c.end <= proj_end][0]]
+        rec.rules.append("company:in-project")
+    elif any(w in text[sent.start:a.start] for w in r["anaphora"]):
+        ante = _antecedent(text, sent, m)
+        if ante is not None:
+            rec.companies = [ante]
+            rec.rules.append("company:anaphora")
+            if rec.project is None:
+                hit = regex.compile(rf"(?P<x>[^{_STOP}、]{{1,25}}?项目)").match(text, ante.end, sent.start)
+                if hit:
+                    rec.project = _clean_project(hit.group("x"))
+                    rec.rules.append("project:anaphora")
 
     # place: county-level on the left in the item, then right (在X建设), then sentence, paragraph
     left_places = [p for p in m.places if left <= p.start and p.end <= a.start and _county_level(p)]
-    right_places = [p for p in m.places if a.end <= p.start and p.end <= max(proj_end, a.end + 8)
-                    and p.end <= right and _county_level(p)]
+    right_places = [p for p in m.places if a.end <= p.start and p.end <= c_end and p.start < right + 12
+                    and _county_level(p) and r["locative_re"].search(text[max(a.end, p.start - 4):p.start])]
     sent_places = [p for p in m.places if sent.start <= p.start and p.end <= a.start and _county_level(p)]
     if left_places:
         rec.place = left_places[-1]
@@ -311,9 +333,32 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
         rec.place = sent_places[-1]
         rec.rules.append("place:sentence")
 
-    rec.stage = (_stage_near(text, left, right, a.start) or _stage_near(text, c_start, c_end, a.start)
-                 or _stage_near(text, sent.start, sent.end, a.start) or "other")
+    rec.stage = _stage_in_context(text, sent, left, right, c_start, c_end, a.start)
     return rec
+
+
+def _stage_in_context(text: str, sent: Sentence, left: int, right: int, c_start: int, c_end: int,
+                      anchor: int) -> str:
+    """The stage word nearest to the item, then in its clause, sentence, paragraph, and finally the
+    last one before the sentence in the article (a list of projects under a 集中签约 heading)."""
+    para_start = text.rfind("\n\n", 0, sent.start)
+    para_start = 0 if para_start < 0 else para_start
+    para_end = text.find("\n\n", sent.end)
+    para_end = len(text) if para_end < 0 else para_end
+    for a, b in ((left, right), (c_start, c_end), (sent.start, sent.end), (para_start, para_end)):
+        stage = _stage_near(text, a, b, anchor)
+        if stage:
+            return stage
+    return _stage_near(text, 0, sent.start, sent.start) or "other"
+
+
+def _antecedent(text: str, sent: Sentence, m: Mentions) -> CompanyMention | None:
+    """The last company named in the sentence before, in the same paragraph."""
+    prev_end = sent.start
+    para_start = text.rfind("\n\n", 0, sent.start)
+    prev_start = max(para_start + 2 if para_start >= 0 else 0, text.rfind("。", 0, max(0, prev_end - 1)) + 1)
+    cands = [c for c in m.companies if prev_start <= c.start and c.end <= prev_end]
+    return cands[-1] if cands else None
 
 
 def _paragraph_place(m: Mentions, sent: Sentence, text: str) -> PlaceMention | None:
