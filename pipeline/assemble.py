@@ -69,6 +69,7 @@ def _rules():
         "lead_re": regex.compile(rf"(?:{lead_alt})(?:了|的)?"),
         "locative_re": regex.compile("(?:" + "|".join(regex.escape(w) for w in r["locatives"]) + ")$"),
         "anaphora": tuple(r["anaphora"]),
+        "generic_projects": frozenset(r["generic_projects"]),
         "stage_re": regex.compile("|".join(regex.escape(w) for w, _ in stage_words)),
         "stage_of": dict(stage_words),
         "future": tuple(r["stage"].get("future_markers", [])),
@@ -124,6 +125,7 @@ class ClaimDraft:
     total: AmountMention | None = None
     date: DateMention | None = None
     rule: str = ""
+    count_qualifier: str | None = None     # 逾40个: the count is a bound, not exact
 
 
 @dataclass
@@ -178,7 +180,8 @@ def _claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) 
             if any(hit.start() < e and s < hit.end() for s, e, *_ in found):
                 continue
             scope = hit.groupdict().get("scope") or ""
-            found.append((hit.start(), hit.end(), name, count_value(hit.group("n")), unit, size_class, scope))
+            cq = hit.groupdict().get("cq")
+            found.append((hit.start(), hit.end(), name, count_value(hit.group("n")), unit, size_class, scope, cq))
     found.sort()
     sent_amounts = _within(m.amounts, sent.start, sent.end)
     for a in sent_amounts:                 # 10亿元以上项目8个: the amount is part of the count
@@ -186,7 +189,7 @@ def _claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) 
             used.add(id(a))
     invest = [a for a in sent_amounts if a.role == "investment"]
     claims: list[ClaimDraft] = []
-    for i, (s, e, name, n, unit, size_class, scope) in enumerate(found):
+    for i, (s, e, name, n, unit, size_class, scope, cq) in enumerate(found):
         nxt = found[i + 1][0] if i + 1 < len(found) else sent.end
         total = None
         # the total that follows the count: ...37个项目(协议),总投资425.9亿元
@@ -207,7 +210,8 @@ def _claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) 
             used.add(id(total))
         scope_text = (scope or text[s:e]).strip() or name
         claims.append(ClaimDraft(sent.start, sent.end, s, scope_text, n, unit, total,
-                                 rule=f"claim:{name}" + ("+total" if total else "")))
+                                 rule=f"claim:{name}" + ("+total" if total else ""),
+                                 count_qualifier="approx" if cq in ("近", "约") else ("over" if cq else None)))
     for a in invest:
         if id(a) in used:
             continue
@@ -266,8 +270,10 @@ def _clean_project(x: str | None) -> str | None:
                             or regex.search(r"(?:投资|出资)(?:建设|兴建|打造)", x)):
         x = x[cut:]
     x = regex.sub(r"^(?:一个|一座|一处|该|这个|其|新的|了|的)", "", x).strip("\"“”'")
-    if regex.match(r"^(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)", x):
-        return None                      # 24个项目: a count, not a name
+    x = regex.sub(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项|宗)?[\p{Han}]{0,4}?项目$", "", x)
+    if regex.search(r"(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)[\p{Han}]{0,4}项目$", x) or \
+            x in _rules()["generic_projects"]:
+        return None                      # 24个项目, 重大项目: a count or a generic word, not a name
     return x if len(x) >= 2 else None
 
 
@@ -405,8 +411,11 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
         project = None
         kind = None
         hit = f["coop_project"].match(after_slice)
+        lead = r["proj_lead"].match(text, c.end, c_end)
         if before.endswith(("与", "同", "和")) and hit:
             kind, project = "coop-project", hit.group("x")
+        elif before.endswith(("与", "同", "和")) and lead:
+            kind, project = "signed-project", text[lead.start("x"):_extend_to_xiangmu(text, lead.end("x"), c_end)]
         elif before.endswith(("与", "同", "和")) and (f["agreement"].match(after_slice) or f["sign_after"].match(after_slice)):
             kind = "agreement"
         else:
@@ -508,6 +517,14 @@ def _claim_kind(c: ClaimDraft) -> tuple:
 
 
 def _same_claim(c: ClaimDraft, k: ClaimDraft, tol: Decimal) -> bool:
+    if (c.count_qualifier or k.count_qualifier) and c.count is not None and k.count is not None:
+        # headline 逾40个项目,总投资超800亿 vs body 43个,总投资超800亿: one figure
+        lo, hi = sorted((c.count, k.count))
+        totals_agree = (c.total is None or k.total is None or c.total.amount_yi == k.total.amount_yi
+                        or _total_close(c.total, k.total, tol))
+        kinds_agree = c.total is not None and k.total is not None or _claim_kind(c) == _claim_kind(k)
+        if hi - lo <= max(2, hi // 5) and totals_agree and kinds_agree:
+            return True
     if _claim_kind(c) != _claim_kind(k) and c.count is not None and k.count is not None:
         return False
     if c.count is not None and k.count is not None:
@@ -528,7 +545,8 @@ def _same_claim(c: ClaimDraft, k: ClaimDraft, tol: Decimal) -> bool:
 def _combine(k: ClaimDraft, c: ClaimDraft) -> ClaimDraft:
     def exactness(x: ClaimDraft) -> tuple:
         t = x.total
-        return (t is not None, t is not None and t.qualifier is None and not t.vague, x.count is not None)
+        return (t is not None, t is not None and t.qualifier is None and not t.vague, x.count is not None,
+                x.count_qualifier is None)
 
     best, other = (k, c) if exactness(k) >= exactness(c) else (c, k)
     if best.count is None:
