@@ -11,39 +11,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from . import database
 from .models import Article, Claim, Record
 
 ARTICLE_JSON_FIELDS = ("article_id", "source", "title", "date", "region", "origin", "content_hash",
                        "encoding", "status", "error", "n_records", "n_claims")
 
 DECIMAL = "DECIMAL(18,6)"
-
-COVERAGE_VIEW = f"""
-CREATE OR REPLACE VIEW coverage AS
-WITH itemised AS (
-    SELECT article_id,
-           count(*)                    AS itemised_records,
-           count(amount_yi)            AS itemised_count,
-           sum(amount_yi)              AS itemised_total_yi
-    FROM records GROUP BY article_id
-)
-SELECT c.article_id,
-       c.claim_id,
-       c.scope,
-       c.project_count                               AS claimed_count,
-       c.total_yi                                    AS claimed_total_yi,
-       c.amount_qualifier                            AS claimed_qualifier,
-       coalesce(i.itemised_records, 0)               AS itemised_records,
-       coalesce(i.itemised_count, 0)                 AS itemised_count,
-       coalesce(i.itemised_total_yi, 0)::{DECIMAL}   AS itemised_total_yi,
-       CASE WHEN c.total_yi > 0 THEN round(coalesce(i.itemised_total_yi, 0) / c.total_yi, 4) END
-                                                     AS share_of_total,
-       CASE WHEN c.project_count > 0 THEN round(coalesce(i.itemised_records, 0) / c.project_count, 4) END
-                                                     AS share_of_count,
-       c.evidence
-FROM claims c LEFT JOIN itemised i USING (article_id)
-ORDER BY c.article_id, c.claim_id
-"""
 
 
 class JsonlWriter:
@@ -112,7 +86,7 @@ def write_duckdb(path: Path, articles: list[Article], records: list[Record], cla
         con.execute(f"""CREATE TABLE claims AS SELECT * REPLACE (
             total_amount::{DECIMAL} AS total_amount, total_yi::{DECIMAL} AS total_yi,
             total_high::{DECIMAL} AS total_high) FROM cla_t""")
-        con.execute(COVERAGE_VIEW)
+        database.finish(con, path.parent)
         con.execute("CHECKPOINT")
     finally:
         con.close()
