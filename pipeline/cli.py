@@ -13,9 +13,7 @@ from .segment import SEGMENTERS
 
 
 def _cmd_extract(args) -> int:
-    from .extract import extract_article
-    from .read import read_inputs
-    from .write import JsonlWriter, write_duckdb
+    from .batch import run
 
     out = Path(args.out)
     try:
@@ -26,28 +24,24 @@ def _cmd_extract(args) -> int:
     except OSError as exc:
         print(f"error: cannot write to output folder {out}: {exc}", file=sys.stderr)
         return 2
+    if args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    t0 = time.time()
     try:
-        raws = read_inputs(args.inputs)
-        writer = JsonlWriter(out)
-        articles, records, claims = [], [], []
-        t0 = time.time()
-        for raw in raws:
-            res = extract_article(raw, args.segmenter)
-            writer.write(res.article, res.records, res.claims)
-            articles.append(res.article)
-            records.extend(res.records)
-            claims.extend(res.claims)
-        writer.close()
+        summary = run(args.inputs, out, Path(args.db) if args.db else None, args.segmenter, args.jobs,
+                      progress=sys.stderr.isatty() and not args.quiet)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    write_duckdb(out / "pipeline.duckdb", articles, records, claims)
-    n_ok = sum(a.status == "ok" for a in articles)
-    n_err = len(articles) - n_ok
-    print(f"read {len(articles)} articles: {n_ok} ok, {n_err} failed; "
-          f"{len(records)} records, {len(claims)} claims → {out} ({time.time() - t0:.1f}s)",
-          file=sys.stderr)
-    if args.strict and n_err:
+    except Exception as exc:
+        import duckdb
+        if isinstance(exc, duckdb.IOException):
+            print(f"error: cannot open the database: {exc}", file=sys.stderr)
+            return 2
+        raise
+    print(f"{summary.line()} → {out} ({time.time() - t0:.1f}s)", file=sys.stderr)
+    if args.strict and summary.failed:
         return 1
     return 0
 
@@ -91,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", required=True, metavar="DIR", help="output folder")
     ex.add_argument("--segmenter", choices=SEGMENTERS, default="jieba")
     ex.add_argument("--strict", action="store_true", help="exit non-zero when any article failed")
+    ex.add_argument("--db", metavar="FILE",
+                    help="add to this DuckDB database (only new or changed articles are extracted); "
+                         "default: a fresh DIR/pipeline.duckdb")
+    ex.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
+    ex.add_argument("--quiet", action="store_true", help="no progress bar")
     ex.set_defaults(func=_cmd_extract)
     rg = sub.add_parser("regress", help="score extraction against the gold files and the committed baseline")
     rg.add_argument("--corpus", default="corpora", help="folder searched for NAME.gold.json files")
@@ -105,4 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "command", None) == "extract" and args.jobs is None:
+        from .batch import default_jobs
+        args.jobs = default_jobs()
     return args.func(args)

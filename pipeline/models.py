@@ -94,6 +94,8 @@ class Article(_Out):
     origin: str = Field(description="file (and line) the article came from")
     content_hash: Optional[str] = None
     encoding: Optional[str] = None
+    duplicate_of: Optional[str] = Field(None, description="id of an article with the same text, extracted instead")
+    extractor: Optional[str] = Field(None, description="version of the code and rules that extracted it")
     status: Literal["ok", "error"]
     error: Optional[str] = None
     n_records: int = 0

@@ -24,6 +24,7 @@ _FULLWIDTH[ord("\r")] = None
 
 # a "dense" character: Han, CJK punctuation, digits — spaces next to them are layout, not content
 _DENSE = r"[\p{Han}\p{Ps}\p{Pe}\p{Pi}\p{Pf}、。,;:!?%\u3000-\u303f\uff00-\uffef…—·]"
+_LOST_CHAR = regex.compile(r"(?<=\p{Han})\?+(?=\p{Han}|\d)|(?<=\d)\?+(?=\p{Han})")
 _SPACE_RUN = regex.compile(rf"(?<={_DENSE})[ \t]+|[ \t]+(?={_DENSE})")
 
 
@@ -60,6 +61,9 @@ def _drop_line(line: str) -> bool:
 def normalise(text: str) -> str:
     """Return the normalised text of an article (deterministic; never raises on str input)."""
     c = _compiled()
+    # a converter's stray ? for a lost character (ASCII ? between Chinese characters; a real question
+    # mark in Chinese text is full-width) is marked with U+FFFD so that nothing matches across it
+    text = _LOST_CHAR.sub("\ufffd", text)
     text = text.translate(_FULLWIDTH)
     if is_traditional(text):
         text = _t2s().convert(text)

@@ -10,12 +10,13 @@ import gzip
 import hashlib
 import json
 import os
+import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-ARTICLE_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz")
+ARTICLE_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".html", ".htm")
 # files that live beside articles but are not articles
 SIDE_SUFFIXES = (".meta.json", ".gold.json")
 MAX_ARTICLE_CHARS = 2_000_000   # longer texts are refused with a clear reason (see README)
@@ -56,6 +57,9 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
     """Files named on the command line, and article files under named folders, in sorted order."""
     out: list[Path] = []
     for raw in inputs:
+        if raw == "-":
+            out.append(Path("-"))
+            continue
         p = Path(raw)
         if not p.exists():
             raise UsageError(f"input path does not exist: {raw}")
@@ -123,27 +127,75 @@ def read_txt(path: Path) -> RawArticle:
         art.error = f"cannot read {path}: {exc}"
         return art
     if meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8-sig"))
-            if not isinstance(meta, dict):
-                raise ValueError("sidecar is not a JSON object")
-            for key in META_KEYS:
-                val = _str_or_none(meta.get(key), key)
-                if key == "id":
-                    art.id = val or art.id
-                elif val is not None:
-                    setattr(art, key, val)
-        except (OSError, ValueError) as exc:
-            art.error = f"bad sidecar {meta_path.name}: {exc}"
+        art.error = read_txt_meta(meta_path, art)
     return art
 
 
+def read_txt_meta(meta_path: Path, art: RawArticle) -> str | None:
+    """Apply a NAME.meta.json sidecar to an article; returns an error message or None."""
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8-sig"))
+        if not isinstance(meta, dict):
+            raise ValueError("sidecar is not a JSON object")
+        for key in META_KEYS:
+            val = _str_or_none(meta.get(key), key)
+            if key == "id":
+                art.id = val or art.id
+            elif val is not None:
+                setattr(art, key, val)
+    except (OSError, ValueError) as exc:
+        return f"bad sidecar {meta_path.name}: {exc}"
+    return None
+
+
+def _open_binary(path: Path):
+    if str(path) == "-":
+        import contextlib
+        return contextlib.nullcontext(sys.stdin.buffer)
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def read_html(path: Path) -> RawArticle:
+    """An HTML page: body text, title and date from the page; sidecar metadata wins if present."""
+    from .htmlpage import parse_html
+
+    stem = path.name.rsplit(".", 1)[0]
+    art = RawArticle(id=stem, origin=str(path))
+    try:
+        data = path.read_bytes()
+        declared = regex_charset(data)
+        if declared and declared.lower().replace("-", "") in ("gb2312", "gbk", "gb18030"):
+            try:
+                page, art.encoding = data.decode("gb18030"), "gb18030"
+            except UnicodeDecodeError:
+                page, art.encoding = decode_bytes(data)
+        else:
+            page, art.encoding = decode_bytes(data)
+        art.text, art.title, art.date = parse_html(page)
+    except (OSError, ValueError) as exc:
+        art.error = f"cannot read {path}: {exc}"
+        return art
+    meta_path = path.with_name(stem + ".meta.json")
+    if meta_path.exists():
+        sidecar = read_txt_meta(meta_path, art)
+        if sidecar:
+            art.error = sidecar
+    return art
+
+
+def regex_charset(data: bytes) -> str | None:
+    import re
+    hit = re.search(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", data[:4096], re.I)
+    return hit.group(1).decode("ascii") if hit else None
+
+
 def read_jsonl(path: Path) -> Iterator[RawArticle]:
-    opener = gzip.open if path.name.endswith(".gz") else open
-    stem = path.name.split(".jsonl")[0]
+    stem = "stdin" if str(path) == "-" else path.name.split(".jsonl")[0]
     lineno = 0
     try:
-        with opener(path, "rb") as fh:
+        with _open_binary(path) as fh:
             for lineno, raw in enumerate(fh, start=1):
                 origin = f"{path}:{lineno}"
                 default_id = f"{stem}:{lineno}"
@@ -166,10 +218,14 @@ def read_inputs(inputs: list[str]) -> Iterator[RawArticle]:
     """All raw articles of the inputs, in a deterministic order."""
     for path in expand_inputs(inputs):
         name = path.name
-        if name.endswith(".txt"):
+        if str(path) == "-":
+            yield from read_jsonl(path)
+        elif name.endswith(".txt"):
             yield read_txt(path)
+        elif name.endswith((".html", ".htm")):
+            yield read_html(path)
         elif name.endswith((".jsonl", ".jsonl.gz")):
             yield from read_jsonl(path)
         else:
             yield RawArticle(id=name, origin=str(path),
-                             error=f"unsupported input type: {name} (expected .txt, .jsonl, .jsonl.gz)")
+                             error=f"unsupported input type: {name} (expected .txt, .html, .jsonl, .jsonl.gz)")

@@ -9,7 +9,8 @@ from .sectors import assign_sector
 
 
 def _num(d):
-    return None if d is None else float(d)
+    """Decimal → float, rounded to 6 decimals (what the database's DECIMAL(18,6) holds exactly)."""
+    return None if d is None else float(round(d, 6))
 
 
 def _record(article_id: str, n: int, d: RecordDraft, text: str, home, publication) -> Record:

@@ -1,7 +1,13 @@
-"""Write stage: records.jsonl, claims.jsonl, articles.jsonl and pipeline.duckdb in the output folder.
+"""Write stage: the DuckDB database (the store of record) and the JSONL outputs.
 
-JSONL files are written line by line as results arrive (deterministic order: input order, then
-text order). The DuckDB database is loaded in bulk from Arrow tables at the end, never row by row.
+`Store` loads results into DuckDB in batches, each in one transaction, from Arrow tables (never
+row by row). An article is identified by its id; its content hash tells whether it changed:
+unchanged articles are not extracted again, changed ones replace their old rows, and an article
+whose text is already stored under another id is recorded as a duplicate of it.
+
+A fresh run (no --db) builds `pipeline.duckdb.tmp` and renames it at the end, so a killed run
+leaves the previous database untouched. With `--db FILE` the batches go straight into FILE: a
+killed run leaves the batches it committed, and the next run completes the rest.
 """
 from __future__ import annotations
 
@@ -15,79 +21,163 @@ from . import database
 from .models import Article, Claim, Record
 
 ARTICLE_JSON_FIELDS = ("article_id", "source", "title", "date", "region", "origin", "content_hash",
-                       "encoding", "status", "error", "n_records", "n_claims")
+                       "encoding", "duplicate_of", "status", "error", "n_records", "n_claims")
 
 DECIMAL = "DECIMAL(18,6)"
+_DECIMAL_COLUMNS = {
+    "records": ("amount", "amount_yi", "amount_high"),
+    "claims": ("total_amount", "total_yi", "total_high"),
+}
+_MODELS = {"articles": Article, "records": Record, "claims": Claim}
+
+
+def _arrow_type(annotation) -> pa.DataType:
+    ann = str(annotation)
+    if "list" in ann:
+        return pa.list_(pa.string())
+    if "bool" in ann:
+        return pa.bool_()
+    if "float" in ann:
+        return pa.float64()
+    if "int" in ann:
+        return pa.int64()
+    return pa.string()
+
+
+def arrow_table(model_cls, rows: list[dict]) -> pa.Table:
+    """An Arrow table with one column per model field (in model order), even when empty."""
+    names = list(model_cls.model_fields)
+    arrays = []
+    for n in names:
+        typ = _arrow_type(model_cls.model_fields[n].annotation)
+        values = [r.get(n) for r in rows]
+        if typ == pa.string():
+            values = [None if v is None else str(v) for v in values]
+        arrays.append(pa.array(values, type=typ))
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def _select(table: str, source: str) -> str:
+    cols = _DECIMAL_COLUMNS.get(table)
+    if not cols:
+        return f"SELECT * FROM {source}"
+    casts = ", ".join(f"{c}::{DECIMAL} AS {c}" for c in cols)
+    return f"SELECT * REPLACE ({casts}) FROM {source}"
+
+
+class Store:
+    """The DuckDB database of one run."""
+
+    def __init__(self, db_path: Path, fresh: bool):
+        import duckdb
+
+        self.target = db_path
+        self.fresh = fresh
+        self.path = db_path.with_name(db_path.name + ".tmp") if fresh else db_path
+        if fresh:
+            for p in (self.path, Path(str(self.path) + ".wal")):
+                if p.exists():
+                    p.unlink()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path))
+        for table, model in _MODELS.items():
+            empty = arrow_table(model, [])
+            self.con.register("empty_t", empty)
+            self.con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {_select(table, 'empty_t')} LIMIT 0")
+            self.con.unregister("empty_t")
+        self.hash_of: dict[str, str | None] = {}
+        self.version_of: dict[str, str | None] = {}
+        for aid, h, v in self.con.execute("SELECT article_id, content_hash, extractor FROM articles").fetchall():
+            self.hash_of[aid] = h
+            self.version_of[aid] = v
+        self.id_of_hash: dict[str, str] = {}
+        for aid, h in self.con.execute(
+                "SELECT article_id, content_hash FROM articles WHERE status = 'ok' AND duplicate_of IS NULL "
+                "ORDER BY article_id").fetchall():
+            self.id_of_hash.setdefault(h, aid)
+
+    def add(self, results) -> None:
+        """Store a batch of ArticleResults in one transaction (old rows of their ids replaced)."""
+        if not results:
+            return
+        ids = [r.article.article_id for r in results]
+        tables = {
+            "articles": arrow_table(Article, [r.article.model_dump() for r in results]),
+            "records": arrow_table(Record, [x.model_dump() for r in results for x in r.records]),
+            "claims": arrow_table(Claim, [x.model_dump() for r in results for x in r.claims]),
+        }
+        ids_t = pa.table({"article_id": pa.array(ids, type=pa.string())})
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.register("ids_t", ids_t)
+            for table, arrow in tables.items():
+                con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM ids_t)")
+                con.register("batch_t", arrow)
+                con.execute(f"INSERT INTO {table} {_select(table, 'batch_t')}")
+                con.unregister("batch_t")
+            con.unregister("ids_t")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        for r in results:
+            a = r.article
+            self.hash_of[a.article_id] = a.content_hash
+            self.version_of[a.article_id] = a.extractor
+            if a.status == "ok" and a.duplicate_of is None and a.content_hash:
+                self.id_of_hash.setdefault(a.content_hash, a.article_id)
+
+    def fetch(self, article_id: str):
+        """The stored result of an article (for articles skipped because unchanged)."""
+        from .extract import ArticleResult
+
+        def rows(table: str, order: str) -> list[dict]:
+            cur = self.con.execute(f"SELECT * FROM {table} WHERE article_id = ? ORDER BY {order}", [article_id])
+            cols = [d[0] for d in cur.description]
+            out = []
+            for values in cur.fetchall():
+                row = dict(zip(cols, values))
+                for c in _DECIMAL_COLUMNS.get(table, ()):
+                    if row.get(c) is not None:
+                        row[c] = float(row[c])
+                out.append(row)
+            return out
+
+        (art,) = rows("articles", "article_id")
+        recs = rows("records", "start, record_id")
+        claims = rows("claims", "start, claim_id")
+        recs.sort(key=lambda r: int(r["record_id"].rsplit("#r", 1)[1]))
+        claims.sort(key=lambda c: int(c["claim_id"].rsplit("#c", 1)[1]))
+        return ArticleResult(Article(**art), [Record(**r) for r in recs], [Claim(**c) for c in claims])
+
+    def close(self) -> None:
+        database.finish(self.con, self.target.parent)
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        if self.fresh:
+            os.replace(self.path, self.target)
+
+    def abandon(self) -> None:
+        self.con.close()
 
 
 class JsonlWriter:
-    """Opens the three JSONL outputs and appends results to them."""
+    """records.jsonl, claims.jsonl and articles.jsonl of a run, in input order."""
 
     def __init__(self, out_dir: Path):
-        self.out_dir = out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         self._files = {name: open(out_dir / f"{name}.jsonl", "w", encoding="utf-8")
                        for name in ("records", "claims", "articles")}
 
-    def write(self, article: Article, records: list[Record], claims: list[Claim]) -> None:
-        for r in records:
+    def write(self, result) -> None:
+        for r in result.records:
             self._files["records"].write(r.model_dump_json() + "\n")
-        for c in claims:
+        for c in result.claims:
             self._files["claims"].write(c.model_dump_json() + "\n")
-        row = article.model_dump(include=set(ARTICLE_JSON_FIELDS))
+        row = result.article.model_dump(include=set(ARTICLE_JSON_FIELDS))
         self._files["articles"].write(json.dumps(row, ensure_ascii=False) + "\n")
 
     def close(self) -> None:
         for fh in self._files.values():
             fh.close()
-
-
-def _arrow(model_cls, rows: list[dict]) -> pa.Table:
-    """An Arrow table with one column per model field (in model order), even when empty."""
-    names = list(model_cls.model_fields)
-    cols = {n: [r.get(n) for r in rows] for n in names}
-    arrays = []
-    for n in names:
-        ann = model_cls.model_fields[n].annotation
-        values = cols[n]
-        if "list" in str(ann):
-            arrays.append(pa.array(values, type=pa.list_(pa.string())))
-        elif "int" in str(ann) and "float" not in str(ann):
-            arrays.append(pa.array(values, type=pa.int64()))
-        elif "float" in str(ann):
-            arrays.append(pa.array(values, type=pa.float64()))
-        elif "bool" in str(ann):
-            arrays.append(pa.array(values, type=pa.bool_()))
-        else:
-            arrays.append(pa.array([None if v is None else str(v) for v in values], type=pa.string()))
-    return pa.Table.from_arrays(arrays, names=names)
-
-
-def write_duckdb(path: Path, articles: list[Article], records: list[Record], claims: list[Claim]) -> None:
-    """(Re)create the database with tables articles, records, claims and the coverage view."""
-    import duckdb
-
-    tmp = path.with_name(path.name + ".tmp")
-    for p in (tmp, Path(str(tmp) + ".wal")):
-        if p.exists():
-            p.unlink()
-    art_t = _arrow(Article, [a.model_dump() for a in articles])
-    rec_t = _arrow(Record, [r.model_dump() for r in records])
-    cla_t = _arrow(Claim, [c.model_dump() for c in claims])
-    con = duckdb.connect(str(tmp))
-    try:
-        con.register("art_t", art_t)
-        con.register("rec_t", rec_t)
-        con.register("cla_t", cla_t)
-        con.execute("CREATE TABLE articles AS SELECT * FROM art_t")
-        con.execute(f"""CREATE TABLE records AS SELECT * REPLACE (
-            amount::{DECIMAL} AS amount, amount_yi::{DECIMAL} AS amount_yi,
-            amount_high::{DECIMAL} AS amount_high) FROM rec_t""")
-        con.execute(f"""CREATE TABLE claims AS SELECT * REPLACE (
-            total_amount::{DECIMAL} AS total_amount, total_yi::{DECIMAL} AS total_yi,
-            total_high::{DECIMAL} AS total_high) FROM cla_t""")
-        database.finish(con, path.parent)
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
-    os.replace(tmp, path)
