@@ -516,7 +516,7 @@ def find_amounts(text: str, year: int | None = None) -> list[AmountMention]:
         if m is None:
             break
         c = _candidate(view, m)
-        if c is None or _blocked(view, c):
+        if c is None or _blocked(view, c) or c.value <= 0:
             pos = m.start() + 1
             continue
         _parallel(view, c)
