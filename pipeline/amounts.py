@@ -179,10 +179,27 @@ def _clean(d: Decimal) -> Decimal:
 
 # ------------------------------------------------------------------ the view
 
+_NEEDS_SLOW_VIEW = re.compile(r"\s")
+
+
+@functools.lru_cache(maxsize=1)
+def _fold_table() -> dict:
+    fold = _rules().fold
+    table = {ord(k): v for k, v in fold.items()}
+    for c in range(0xFF01, 0xFF5F):           # full width → half width, then folded like the slow path
+        half = chr(c - 0xFEE0)
+        table[c] = fold.get(half, half)
+    return table
+
+
 def _view(text: str) -> tuple[str, list[int], frozenset]:
     """Folded text without whitespace, the caller's offset of each view character, and the view
     positions that followed a line break (clause boundaries for the role windows)."""
     fold = _rules().fold
+    table = _fold_table()
+    if not _NEEDS_SLOW_VIEW.search(text):
+        # normalised text (no whitespace): fold character for character, offsets unchanged
+        return text.translate(table), range(len(text)), frozenset()
     chars, index, after_nl = [], [], set()
     nl = False
     for i, ch in enumerate(text):

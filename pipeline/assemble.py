@@ -28,6 +28,17 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "七": 7, "八": 8, "九": 9}
 _STOP = ",;。!?:"
 STAGE_ORDER = ("signed", "negotiating", "started", "operating")
+_COUNT_HINT = regex.compile(r"[个家项宗]")
+_QUALIFIER_TAIL = regex.compile(r"(约|近|超过|超|逾|达到|达|为|共|计|约为|高达)+$")
+_STOP_RE = regex.compile(rf"[{_STOP}]")
+_LOCATIVE_START = regex.compile(r"^(?:在|于|到|落户|选址)")
+_INVEST_BUILD = regex.compile(r"(?:投资|出资)(?:建设|兴建|打造)")
+_DETERMINER = regex.compile(r"^(?:一个|一座|一处|该|这个|其|新的|了|的)")
+_DENG_TAIL = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项|宗)?[\p{Han}]{0,4}?项目$")
+_COUNT_NAME = regex.compile(r"(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)[\p{Han}]{0,4}项目$")
+_COMPANY_PROJECT = regex.compile(rf"(?P<x>[^{_STOP}、]{{0,20}}?)(?:等)?(?:项目)")
+_XIANGMU_AFTER = regex.compile(rf"[^{_STOP}、和与及]{{0,12}}?项目")
+_ANAPHORA_PROJECT = regex.compile(rf"(?P<x>[^{_STOP}、]{{1,25}}?项目)")
 
 
 def count_value(s: str) -> int:
@@ -130,11 +141,19 @@ class ClaimDraft:
 
 @dataclass
 class Mentions:
-    """All mentions of one article, each list sorted by start."""
+    """All mentions of one article, each list sorted by start. Dates are only needed in the
+    sentences that hold a record or a claim: `find_dates(start, end)` finds them on demand."""
     amounts: list[AmountMention]
     places: list[PlaceMention]
-    dates: list[DateMention]
     companies: list[CompanyMention]
+    find_dates: object = None
+    _dates: dict = field(default_factory=dict)
+
+    def dates_in(self, start: int, end: int) -> list[DateMention]:
+        key = (start, end)
+        if key not in self._dates:
+            self._dates[key] = self.find_dates(start, end) if self.find_dates else []
+        return self._dates[key]
 
 
 def _within(items, a: int, b: int):
@@ -168,14 +187,15 @@ def _county_level(p: PlaceMention) -> bool:
 # --------------------------------------------------------------------------- claims
 def _is_total_word_before(text: str, pos: int, floor: int, words) -> bool:
     window = text[max(floor, pos - 10):pos]
-    window = regex.sub(r"(约|近|超过|超|逾|达到|达|为|共|计|约为|高达)+$", "", window)
+    window = _QUALIFIER_TAIL.sub("", window)
     return any(window.endswith(w) for w in words)
 
 
 def _claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) -> list[ClaimDraft]:
     r = _rules()
-    found: list[tuple[int, int, str, int, str, bool, str]] = []
-    for name, pat, unit, size_class in r["claim_counts"]:
+    found: list[tuple] = []
+    counts = r["claim_counts"] if _COUNT_HINT.search(text, sent.start, sent.end) else ()
+    for name, pat, unit, size_class in counts:
         for hit in pat.finditer(text, sent.start, sent.end):
             if any(hit.start() < e and s < hit.end() for s, e, *_ in found):
                 continue
@@ -229,7 +249,7 @@ def _has_company_between(m: Mentions, a: int, b: int) -> bool:
 # --------------------------------------------------------------------------- records
 def _extend_to_xiangmu(text: str, end: int, limit: int) -> int:
     """X工程 / X园 followed closely by 项目 (建设工程机械配件项目): the name runs to 项目."""
-    hit = regex.compile(rf"[^{_STOP}、和与及]{{0,12}}?项目").match(text, end, limit)
+    hit = _XIANGMU_AFTER.match(text, end, limit)
     return hit.end() if hit else end
 
 
@@ -241,7 +261,7 @@ def _project_after(text: str, a: int, b: int) -> tuple[str | None, int]:
         return text[hit.start("x"):end], end
     # 拟投资5-8亿元,在我市建设X / 投资3亿元在东城区建设X
     hit = r["proj_lead"].search(text, a, min(b, a + 16 + 30))
-    if hit and hit.start() - a <= 16 and not regex.search(rf"[{_STOP}]", text[a:hit.start()].lstrip(",")):
+    if hit and hit.start() - a <= 16 and not _STOP_RE.search(text[a:hit.start()].lstrip(",")):
         end = _extend_to_xiangmu(text, hit.end("x"), b)
         return text[hit.start("x"):end], end
     return None, a
@@ -266,12 +286,12 @@ def _clean_project(x: str | None) -> str | None:
     for hit in lead.finditer(x):
         if len(x) - hit.end() >= 2:
             cut = hit.end()
-    if cut is not None and (regex.match(r"^(?:在|于|到|落户|选址)", x) or lead.match(x)
-                            or regex.search(r"(?:投资|出资)(?:建设|兴建|打造)", x)):
+    if cut is not None and (_LOCATIVE_START.match(x) or lead.match(x)
+                            or _INVEST_BUILD.search(x)):
         x = x[cut:]
-    x = regex.sub(r"^(?:一个|一座|一处|该|这个|其|新的|了|的)", "", x).strip("\"“”'")
-    x = regex.sub(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项|宗)?[\p{Han}]{0,4}?项目$", "", x)
-    if regex.search(r"(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)[\p{Han}]{0,4}项目$", x) or \
+    x = _DETERMINER.sub("", x).strip("\"“”'")
+    x = _DENG_TAIL.sub("", x)
+    if _COUNT_NAME.search(x) or \
             x in _rules()["generic_projects"]:
         return None                      # 24个项目, 重大项目: a count or a generic word, not a name
     return x if len(x) >= 2 else None
@@ -319,7 +339,7 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
             rec.companies = [ante]
             rec.rules.append("company:anaphora")
             if rec.project is None:
-                hit = regex.compile(rf"(?P<x>[^{_STOP}、]{{1,25}}?项目)").match(text, ante.end, sent.start)
+                hit = _ANAPHORA_PROJECT.match(text, ante.end, sent.start)
                 if hit:
                     rec.project = _clean_project(hit.group("x"))
                     rec.rules.append("project:anaphora")
@@ -377,7 +397,7 @@ def _paragraph_place(m: Mentions, sent: Sentence, text: str) -> PlaceMention | N
 
 
 def _date_for(m: Mentions, sent: Sentence, anchor: int) -> DateMention | None:
-    ds = _within(m.dates, sent.start, sent.end)
+    ds = m.dates_in(sent.start, sent.end)
     if not ds:
         return None
     before = [d for d in ds if d.start <= anchor]
@@ -420,7 +440,7 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
             kind = "agreement"
         else:
             # X公司Y项目 … 洽谈 / 开工 / 投产: the company heads a project name in a stage frame
-            hit = regex.match(rf"(?P<x>[^{_STOP}、]{{0,20}}?)(?:等)?(?:项目)", after_slice)
+            hit = _COMPANY_PROJECT.match(after_slice)
             if hit and _stage_near(text, c.end, c_end, c.end):
                 kind, project = "company-project", (c.text + hit.group("x")) if hit.group("x") else None
         if kind is None:

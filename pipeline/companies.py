@@ -18,6 +18,8 @@ from .mentions import CompanyMention
 from .rules import load_toml
 
 _NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z0-9·&]")
+_BRACKET_PART = regex.compile(r"\([^()]{0,8}\)")
+_HAS_NAME = regex.compile(r"\p{Han}|[A-Za-z]{2,}|\d{3,}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -27,6 +29,8 @@ def _rules():
     return {
         "suffix_re": regex.compile("|".join(regex.escape(s) for s in suffixes)),
         "boundary_words": sorted(r["boundary_words"], key=len, reverse=True),
+        "boundary_end_re": regex.compile("(?:" + "|".join(regex.escape(w) for w in
+                                                         sorted(r["boundary_words"], key=len, reverse=True)) + ")$"),
         "boundary_chars": set(r["boundary_chars"]),
         "countries": sorted(r["country_prefixes"], key=len, reverse=True),
         "generic_tail": sorted(r["generic_tail"], key=len, reverse=True),
@@ -39,10 +43,11 @@ def _rules():
     }
 
 
+@functools.lru_cache(maxsize=65536)
 def company_core(name: str) -> str:
     """The distinctive part of a name: no country prefix, no bracketed region, no generic tail."""
     r = _rules()
-    core = regex.sub(r"\([^()]{0,8}\)", "", name)
+    core = _BRACKET_PART.sub("", name)
     for c in r["countries"]:
         if core.startswith(c) and len(core) > len(c) + 1:
             core = core[len(c):]
@@ -58,7 +63,7 @@ def company_core(name: str) -> str:
     return core
 
 
-def _left_edge(text: str, s: int, token_starts: set[int] | None) -> int:
+def _left_edge(text: str, s: int, token_starts) -> int:
     r = _rules()
     i = s
     limit = max(0, s - r["max_len"])
@@ -72,12 +77,16 @@ def _left_edge(text: str, s: int, token_starts: set[int] | None) -> int:
             continue
         if not _NAME_CHAR.match(ch):
             break
-        if any(text.endswith(w, limit, i) for w in r["boundary_words"]):
+        if r["boundary_end_re"].search(text, limit, i):
             break
-        if ch in r["boundary_chars"] and (token_starts is None or (i - 1) in token_starts):
+        if ch in r["boundary_chars"] and (token_starts is None or _starts(token_starts, i - 1)):
             break
         i -= 1
     return i
+
+
+def _starts(tokens, i: int) -> bool:
+    return tokens.is_start(i) if hasattr(tokens, "is_start") else i in tokens
 
 
 def _valid(name: str, core: str) -> bool:
@@ -88,16 +97,20 @@ def _valid(name: str, core: str) -> bool:
         return False
     if core.endswith(r["not_company"]) or core.endswith(r["generic_endings"]):
         return False
-    if not regex.search(r"\p{Han}|[A-Za-z]{2,}|\d{3,}", core):
+    if not _HAS_NAME.search(core):
         return False
     return True
 
 
-def find_companies(text: str, tokens: list[tuple[int, int]] | None = None) -> list[CompanyMention]:
-    """Company mentions in `text`, sorted by start. `tokens` (segmenter spans) refine the left edge:
-    a boundary character such as 与 only ends a name where a token starts with it."""
+def find_companies(text: str, tokens=None) -> list[CompanyMention]:
+    """Company mentions in `text`, sorted by start. `tokens` (segmenter spans, or a
+    `segment.LazyTokens`) refine the left edge: a boundary character such as 与 only ends a name
+    where a token starts with it."""
     r = _rules()
-    token_starts = {a for a, _ in tokens} if tokens is not None else None
+    if tokens is None or hasattr(tokens, "is_start"):
+        token_starts = tokens
+    else:
+        token_starts = {a for a, _ in tokens}
     out: list[CompanyMention] = []
     last_end = 0
     for m in r["suffix_re"].finditer(text):

@@ -8,7 +8,7 @@ output. Errors become an `Article` row with status "error" and the reason.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import regex
 
@@ -22,7 +22,7 @@ from .models import Article, Claim, Record
 from .validate import validate
 from .normalise import normalise
 from .read import MAX_ARTICLE_CHARS, RawArticle
-from .segment import segment
+from .segment import LazyTokens
 from .sentences import split_sentences
 
 
@@ -39,22 +39,38 @@ def _year_of(date: str | None) -> int | None:
     return None
 
 
+_MONEY_HINT = regex.compile(r"[亿万元¥$€£]|港币|英镑")
+
+
+def _amounts_by_paragraph(text: str, year: int | None):
+    """Amounts paragraph by paragraph (the amount recogniser's context never crosses a line break,
+    so this equals one call on the whole text), skipping paragraphs that cannot hold money."""
+    out = []
+    pos = 0
+    for para in text.split("\n\n"):
+        if _MONEY_HINT.search(para):
+            for a in amounts_mod.find_amounts(para, year):
+                out.append(replace(a, start=a.start + pos, end=a.end + pos))
+        pos += len(para) + 2
+    return out
+
+
 def recognise(text: str, sentences, segmenter: str, publication: str | None, home: str | None) -> Mentions:
     """Run the recognisers over the normalised text of one article."""
     suffix_re = _company_rules()["suffix_re"]
     companies = []
     for s in sentences:
         if suffix_re.search(s.text):
-            tokens = segment(s.text, segmenter)
-            for c in find_companies(s.text, tokens):
+            for c in find_companies(s.text, LazyTokens(s.text, segmenter)):
                 companies.append(type(c)(c.start + s.start, c.end + s.start, c.text, c.name, c.core, c.rule))
     companies = link_companies(companies, text)
     exclude = [(c.start, c.end) for c in companies]
     return Mentions(
-        amounts=amounts_mod.find_amounts(text, _year_of(publication)),
+        amounts=_amounts_by_paragraph(text, _year_of(publication)),
         places=places_mod.find_places(text, home, exclude=exclude),
-        dates=dates_mod.find_dates(text, publication),
         companies=companies,
+        find_dates=lambda a, b: [replace(d, start=d.start + a, end=d.end + a)
+                                 for d in dates_mod.find_dates(text[a:b], publication)],
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import os
 
+import regex
+
 from .rules import RULES_DIR
 
 SEGMENTERS = ("jieba", "pkuseg")
@@ -56,3 +58,43 @@ def segment(text: str, name: str = "jieba") -> list[tuple[int, int]]:
     """Token spans (start, end) of `text`, whitespace tokens left out."""
     doc = get_nlp(name).make_doc(text)
     return [(t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+
+
+# jieba segments each run of these characters on its own (its `re_han_default`), so segmenting the
+# run around a position gives exactly the tokens that segmenting the whole text gives there.
+_JIEBA_BLOCK = regex.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
+
+
+class LazyTokens:
+    """Token starts of a text, segmented only where asked (the company recogniser asks about a
+    few boundary characters per sentence). Results are those of segmenting the whole text."""
+
+    def __init__(self, text: str, name: str = "jieba"):
+        self.text = text
+        self.name = name
+        self.starts: set[int] = set()
+        self.done: list[tuple[int, int]] = []      # segmented ranges
+
+    def _segment(self, a: int, b: int) -> None:
+        for s, _e in segment(self.text[a:b], self.name):
+            self.starts.add(a + s)
+        self.done.append((a, b))
+
+    def is_start(self, i: int) -> bool:
+        if not any(a <= i < b for a, b in self.done):
+            if self.name == "jieba":
+                for m in _JIEBA_BLOCK.finditer(self.text, max(0, i - 64), min(len(self.text), i + 64)):
+                    if m.start() <= i < m.end():
+                        a, b = m.span()
+                        # the run may extend beyond the window: widen it to the whole run
+                        while a > 0 and _JIEBA_BLOCK.match(self.text[a - 1]):
+                            a -= 1
+                        while b < len(self.text) and _JIEBA_BLOCK.match(self.text[b]):
+                            b += 1
+                        self._segment(a, b)
+                        break
+                else:
+                    return True          # punctuation or space: a token of its own
+            else:
+                self._segment(0, len(self.text))   # pkuseg's model looks at the whole sentence
+        return i in self.starts

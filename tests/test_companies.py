@@ -51,3 +51,20 @@ def test_short_form_inside_a_subsidiary_name_is_not_a_mention():
     assert ("上海电气环保集团", "上海电气环保集团") in names
     assert ("上海电气", "上海电气集团") in names
     assert len(names) == 3
+
+
+def test_lazy_segmentation_gives_the_same_companies_as_segmenting_everything():
+    from pathlib import Path
+    from pipeline.normalise import normalise
+    from pipeline.segment import LazyTokens
+    from pipeline.sentences import split_sentences
+    root = Path(__file__).resolve().parent.parent / "corpora"
+    checked = 0
+    for path in sorted(root.rglob("*.txt")):
+        text = normalise(path.read_text(encoding="utf-8"))
+        for s in split_sentences(text):
+            full = find_companies(s.text, segment(s.text))
+            lazy = find_companies(s.text, LazyTokens(s.text))
+            assert [(m.start, m.end) for m in full] == [(m.start, m.end) for m in lazy], s.text
+            checked += len(full)
+    assert checked > 100

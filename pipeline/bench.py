@@ -1,0 +1,748 @@
+"""`make bench`: throughput, memory, load rate and cold start of the pipeline, measured in one run.
+
+    python -m pipeline.bench [--mb 20] [--out outputs] [--pkuseg-mb 2] [--seed N]
+
+1. Builds a deterministic benchmark corpus (a seeded RNG) of at least `--mb` MiB of article text
+   as `OUT/bench/corpus-<mb>mb-seed<seed>.jsonl.gz`: every article of corpora/*.txt and
+   corpora/dev/*.txt, over and over, each time as a new variant: its companies replaced by
+   generated names (syllables + industry + 集团/有限公司/科技公司...), its city and counties by
+   another real city and its counties (rules/places/divisions.tsv), its amounts before 亿元/万元
+   scaled by a factor of the variant, its years shifted; sentences and structure are kept. Every
+   variant has its own text (no two content hashes are equal, so none is skipped as a duplicate).
+2. Measures, each in its own process:
+   - `python -m pipeline extract CORPUS --jobs 1` and `--jobs <all cores>` end to end (process
+     start to exit): wall time, characters/s, articles/s; the outputs of both runs must be
+     byte-identical;
+   - the baseline: plain `jieba.lcut` over the same texts in one process (dictionary loaded
+     before the clock starts), and the ratio of our single-worker throughput to it;
+   - peak memory: VmHWM of the single process of the --jobs 1 run and of every pool worker of
+     the --jobs N run (sampled from /proc while it runs), plus the wait4() max RSS;
+   - DuckDB load rate: at least 500,000 records (the run's records, re-labelled under new
+     article ids) through `pipeline.write.Store.add`, in batches of `batch.BATCH` articles as a
+     run does, and as one Arrow insert;
+   - cold start: `python -m pipeline extract one.txt --out DIR --jobs 1`, process start to exit;
+   - the same with `--segmenter pkuseg`, on the first `--pkuseg-mb` MiB of the corpus (pkuseg is
+     several times slower), against plain `jieba.lcut` and plain `pkuseg.cut` over that slice.
+3. Prints a table, writes `OUT/bench.json`, and says for each target of issue 7 whether it holds.
+
+Never run by `make test` (tests/test_bench.py checks the corpus builder only, and times nothing).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import regex
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT / "corpora"
+DIVISIONS = ROOT / "rules" / "places" / "divisions.tsv"
+MIB = 1 << 20
+SEED = 20240607
+DEFAULT_MB = 20
+DEFAULT_PKUSEG_MB = 2
+LOAD_RECORDS = 500_000
+
+TARGETS = {
+    "ratio_to_jieba": 2.0,          # single worker / plain jieba.lcut
+    "scaling_1_to_2": 1.8,          # --jobs 2 / --jobs 1
+    "worker_peak_mb": 500.0,        # jieba
+    "load_records_per_s": 300_000.0,
+    "cold_start_s": 2.0,
+}
+
+# --- the benchmark corpus ------------------------------------------------------------------------
+
+SYLLABLES = list("华恒瑞鑫泰达丰盛德源宏远新天正信和隆润嘉锦中金汇联创博通安凯荣昌益康明辉祥立弘旭腾飞宇晨"
+                 "东方南北海航科星辰云峰岳川湘楚越秦晋豫皖闽粤蜀滇黔桂琼辽吉黑燕赣沪津渝甘宁青藏")
+PREFIXES = ["", "", "", "北京", "上海", "深圳", "广州", "杭州", "苏州", "南京", "武汉", "成都", "重庆", "西安",
+            "天津", "青岛", "宁波", "厦门", "合肥", "长沙", "郑州", "济南", "江苏", "浙江", "广东", "山东",
+            "福建", "湖南", "湖北", "四川", "香港", "新加坡", "德国", "日本"]
+INDUSTRIES = ["新材料", "智能装备", "电子", "生物医药", "新能源", "食品", "物流", "汽车零部件", "纺织", "化工",
+              "光电", "环保", "半导体", "医疗器械", "数据", "精密机械", "农业发展", "文旅", "建材", "储能"]
+SUFFIXES = ["集团", "有限公司", "科技公司", "股份有限公司", "科技有限公司", "集团有限公司"]
+
+AMOUNT_RE = regex.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(?:多|余)?\s*[亿億万萬]\s*(?:元|圓|美元|欧元|歐元|港元|港币|日元|英镑))")
+YEAR_RE = regex.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?=\s*年)")
+
+
+def source_articles() -> list:
+    """The articles the corpus is built from: corpora/*.txt and corpora/dev/*.txt, sorted."""
+    from .read import read_txt
+    paths = sorted(CORPORA.glob("*.txt")) + sorted((CORPORA / "dev").glob("*.txt"))
+    out = []
+    for p in paths:
+        raw = read_txt(p)
+        if raw.error is None and raw.text and raw.text.strip():
+            out.append(raw)
+    if not out:
+        raise SystemExit(f"no articles under {CORPORA}")
+    return out
+
+
+def _gold_companies(raw) -> list[str]:
+    """Company names of the article's gold file that occur in its text (longest first)."""
+    gold = Path(raw.origin).with_name(Path(raw.origin).name[: -len(".txt")] + ".gold.json")
+    names: set[str] = set()
+    if gold.exists():
+        data = json.loads(gold.read_text(encoding="utf-8"))
+        for rec in data.get("records", []):
+            for name in (rec.get("company") or "").split("、"):
+                if len(name) >= 3 and name in raw.text:
+                    names.add(name)
+    return sorted(names, key=lambda n: (-len(n), n))
+
+
+@dataclass
+class Division:
+    code: str
+    name: str
+    level: str
+    city_code: str
+    short_forms: list[str]
+
+
+def load_divisions() -> tuple[dict[str, Division], dict[str, list[Division]]]:
+    """Current county- and city-level units by full name; counties by city code."""
+    by_name: dict[str, Division] = {}
+    counties: dict[str, list[Division]] = {}
+    with open(DIVISIONS, encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#") or line.startswith("code\t"):
+                continue
+            code, name, level, _city, city_code, _prov, _pcode, short, status = line.rstrip("\n").split("\t")[:9]
+            if status != "current" or level not in ("city", "county"):
+                continue
+            d = Division(code, name, level, city_code, [s for s in short.split("|") if len(s) >= 2])
+            by_name.setdefault(name, d)
+            if level == "county":
+                counties.setdefault(city_code, []).append(d)
+    return by_name, counties
+
+
+def company_names(seed: int) -> list[str]:
+    """A deterministic, shuffled list of distinct generated company names to rotate through."""
+    rng = random.Random(seed)
+    names = set()
+    out = []
+    while len(out) < 20_000:
+        a, b = rng.sample(SYLLABLES, 2)
+        name = rng.choice(PREFIXES) + a + b + rng.choice(INDUSTRIES) + rng.choice(SUFFIXES)
+        if name not in names:
+            names.add(name)
+            out.append(name)
+    return out
+
+
+class Variator:
+    """Makes variant n of a source article: new companies, places, amounts and years."""
+
+    def __init__(self, sources: list, seed: int = SEED):
+        self.sources = sources
+        self.seed = seed
+        self.names = company_names(seed)
+        self.next_name = 0
+        self.by_name, self.counties = load_divisions()
+        self.cities = sorted(c for c in self.counties if len(self.counties[c]) >= 4)
+        self.city_of = {d.code: d for d in self.by_name.values() if d.level == "city"}
+        self.plans = [self._plan(raw) for raw in sources]
+
+    def _plan(self, raw) -> dict:
+        text = raw.text + "\n" + (raw.title or "")
+        places = [d for name, d in self.by_name.items() if len(name) >= 3 and name in text]
+        region = self.by_name.get(raw.region or "")
+        if region is not None and region not in places:
+            places.append(region)
+        places.sort(key=lambda d: (d.level != "city", d.code))
+        return {"companies": _gold_companies(raw), "places": places}
+
+    def _place_map(self, places: list[Division], rng: random.Random) -> dict[str, str]:
+        mapping: dict[str, str] = {}
+        city_code = rng.choice(self.cities)
+        pool = list(self.counties[city_code])
+        rng.shuffle(pool)
+        k = 0
+        first_city = True
+        for d in places:
+            if d.level == "city":
+                # the first city named becomes the chosen city, any other one some other city
+                code = city_code if first_city else rng.choice(self.cities)
+                first_city = False
+                target = self.city_of.get(code) or pool[0]
+            else:
+                target = pool[k % len(pool)]
+                k += 1
+            mapping[d.name] = target.name
+            short = target.short_forms[0] if target.short_forms else target.name
+            for s in d.short_forms:
+                mapping.setdefault(s, short)
+        return mapping
+
+    def variant(self, n: int) -> dict:
+        """Variant n (0, 1, 2...) of source article n % len(sources): a JSONL article object."""
+        raw = self.sources[n % len(self.sources)]
+        plan = self.plans[n % len(self.sources)]
+        rng = random.Random(f"{self.seed}:{n}")
+        mapping = self._place_map(plan["places"], rng)
+        for name in plan["companies"]:
+            mapping[name] = self.names[self.next_name % len(self.names)]
+            self.next_name += 1
+        keys = sorted(mapping, key=lambda s: (-len(s), s))
+        names_re = regex.compile("|".join(regex.escape(k) for k in keys)) if keys else None
+        factor = round(math.exp(rng.uniform(math.log(0.2), math.log(5.0))), 2)
+        shift = rng.choice([-6, -5, -4, -3, -2, -1, 1, 2, 3, 4])
+
+        def scale(m) -> str:
+            s = m.group(1)
+            decimals = len(s.split(".")[1]) if "." in s else 0
+            v = float(s) * factor
+            if decimals:
+                out = f"{v:.{decimals}f}"
+                return out if float(out) > 0 else "0." + "0" * (decimals - 1) + "1"
+            return str(max(1, round(v)))
+
+        def year(m) -> str:
+            return str(int(m.group(1)) + shift)
+
+        def vary(s: str | None) -> str | None:
+            if not s:
+                return s
+            if names_re is not None:
+                s = names_re.sub(lambda m: mapping[m.group(0)], s)
+            return YEAR_RE.sub(year, AMOUNT_RE.sub(scale, s))
+
+        date = raw.date
+        if date and regex.match(r"^\d{4}", date):
+            y = int(date[:4]) + shift
+            date = f"{y}{date[4:]}"
+            if date[4:10] == "-02-29" and not (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)):
+                date = f"{y}-02-28{date[10:]}"
+        region = mapping.get(raw.region, raw.region) if raw.region else raw.region
+        return {"id": f"{raw.id}~v{n:06d}", "title": vary(raw.title), "date": date, "source": raw.source,
+                "region": region, "text": vary(raw.text)}
+
+
+def build_corpus(path: Path, mb: float = DEFAULT_MB, seed: int = SEED) -> dict:
+    """Write the benchmark corpus (at least `mb` MiB of UTF-8 article text) as a deterministic
+    .jsonl.gz; returns its figures."""
+    v = Variator(source_articles(), seed)
+    target = int(mb * MIB)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    n = n_bytes = n_chars = 0
+    hashes: set[str] = set()
+    rerolls = 0
+    digest = hashlib.sha256()
+    with open(tmp, "wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=6) as gz:
+        k = 0
+        while n_bytes < target:
+            art = v.variant(k)
+            k += 1
+            h = hashlib.sha256(art["text"].encode("utf-8")).hexdigest()
+            if h in hashes:          # the same text again (an article with nothing to vary): skip it
+                rerolls += 1
+                if rerolls > 1000 + k // 10:
+                    raise SystemExit("the corpus builder keeps producing the same texts")
+                continue
+            hashes.add(h)
+            line = json.dumps(art, ensure_ascii=False) + "\n"
+            data = line.encode("utf-8")
+            gz.write(data)
+            digest.update(data)
+            n += 1
+            n_bytes += len(art["text"].encode("utf-8"))
+            n_chars += len(art["text"])
+    os.replace(tmp, path)
+    return {"path": str(path), "articles": n, "text_bytes": n_bytes, "text_mib": round(n_bytes / MIB, 2),
+            "chars": n_chars, "sources": len(v.sources), "seed": seed, "sha256": digest.hexdigest()[:16]}
+
+
+def iter_corpus(path: Path):
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            yield json.loads(line)
+
+
+def write_slice(src: Path, dst: Path, mb: float) -> dict:
+    """The first articles of a corpus making at least `mb` MiB of text."""
+    n = n_bytes = n_chars = 0
+    with open(dst, "wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0) as gz:
+        for art in iter_corpus(src):
+            if n_bytes >= mb * MIB:
+                break
+            gz.write((json.dumps(art, ensure_ascii=False) + "\n").encode("utf-8"))
+            n += 1
+            n_bytes += len(art["text"].encode("utf-8"))
+            n_chars += len(art["text"])
+    return {"path": str(dst), "articles": n, "text_bytes": n_bytes, "text_mib": round(n_bytes / MIB, 2),
+            "chars": n_chars}
+
+
+# --- measuring processes ---------------------------------------------------------------------------
+
+def _status_kb(pid: int, key: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                    out.extend(int(x) for x in fh.read().split())
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
+
+
+@dataclass
+class ProcRun:
+    wall: float
+    returncode: int
+    stderr: str
+    main_hwm_mb: float | None
+    children_hwm_mb: list[float] = field(default_factory=list)
+    maxrss_mb: float | None = None
+
+
+def run_measured(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> ProcRun:
+    """Run a command; wall time from start to exit, VmHWM of it and of its children (sampled)."""
+    err_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-stderr-{os.getpid()}.txt"
+    hwm: dict[int, int] = {}
+    with open(err_path, "w+b") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                for pid in [proc.pid] + _children(proc.pid):
+                    kb = _status_kb(pid, "VmHWM")
+                    if kb is not None:
+                        hwm[pid] = max(hwm.get(pid, 0), kb)
+                done.wait(0.05)
+
+        th = threading.Thread(target=sample, daemon=True)
+        th.start()
+        _, status, ru = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        th.join()
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    err_path.unlink(missing_ok=True)
+    main = hwm.pop(proc.pid, None)
+    return ProcRun(wall, proc.returncode, stderr, main / 1024 if main else None,
+                   sorted(v / 1024 for v in hwm.values()), ru.ru_maxrss / 1024)
+
+
+def run_cli(inputs: list[str], out: Path, jobs: int, segmenter: str) -> ProcRun:
+    if out.exists():
+        shutil.rmtree(out)
+    cmd = [sys.executable, "-m", "pipeline", "extract", *inputs, "--out", str(out), "--jobs", str(jobs),
+           "--segmenter", segmenter, "--quiet"]
+    r = run_measured(cmd)
+    if r.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-3000:]}")
+    return r
+
+
+def _outputs_digest(out: Path) -> str:
+    h = hashlib.sha256()
+    for name in ("records.jsonl", "claims.jsonl", "articles.jsonl"):
+        h.update((out / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for _ in fh)
+
+
+def _sub(mode: str, *args: str) -> dict:
+    """Run one of this module's measuring modes in a fresh process; its JSON result."""
+    proc = subprocess.run([sys.executable, "-m", "pipeline.bench", mode, *args], cwd=ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench {mode} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --- measuring modes (each runs in its own process) ----------------------------------------------
+
+def _mode_baseline(corpus: str, slice_articles: str, pkuseg_too: str) -> dict:
+    """Plain jieba.lcut over every text of the corpus (and pkuseg.cut over the first articles)."""
+    import logging
+
+    texts = [a["text"] for a in iter_corpus(Path(corpus))]
+    n_slice = int(slice_articles)
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    t_init = time.perf_counter()
+    jieba.initialize()
+    init = time.perf_counter() - t_init
+    t0 = time.perf_counter()
+    t_slice = None
+    for i, t in enumerate(texts):
+        if i == n_slice:
+            t_slice = time.perf_counter() - t0
+        jieba.lcut(t)
+    total = time.perf_counter() - t0
+    if t_slice is None:
+        t_slice = total
+    out = {"articles": len(texts), "chars": sum(map(len, texts)), "seconds": total, "init_seconds": init,
+           "slice_articles": min(n_slice, len(texts)), "slice_chars": sum(map(len, texts[:n_slice])),
+           "slice_seconds": t_slice, "peak_mb": _status_kb(os.getpid(), "VmHWM") / 1024}
+    if pkuseg_too == "1":
+        import pkuseg
+        seg = pkuseg.pkuseg()
+        t0 = time.perf_counter()
+        for t in texts[:n_slice]:
+            seg.cut(t)
+        out["pkuseg_slice_seconds"] = time.perf_counter() - t0
+    return out
+
+
+def _mode_load(records_jsonl: str, n_records: str, db_dir: str) -> dict:
+    """DuckDB load rate: the run's records, re-labelled under new article ids until there are at
+    least n_records, loaded (1) through Store.add in batches of BATCH articles as a run does and
+    (2) as one Arrow insert per table."""
+    import pyarrow as pa
+
+    from .batch import BATCH
+    from .extract import ArticleResult
+    from .models import Article, Record
+    from .write import Store, _select, arrow_table
+
+    by_article: dict[str, list[dict]] = {}
+    with open(records_jsonl, encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            by_article.setdefault(r["article_id"], []).append(r)
+    groups = [v for v in by_article.values() if v]
+    if not groups:
+        raise SystemExit("the run produced no records to load")
+    want = int(n_records)
+    results = []
+    n = 0
+    k = 0
+    while n < want:
+        rows = groups[k % len(groups)]
+        aid = f"load-{k:07d}"
+        recs = [Record(**{**r, "article_id": aid, "record_id": f"{aid}#r{i + 1}"}) for i, r in enumerate(rows)]
+        art = Article(article_id=aid, origin="bench", status="ok", n_records=len(recs), content_hash=f"{k:016x}")
+        results.append(ArticleResult(art, recs, []))
+        n += len(recs)
+        k += 1
+    out = {"records": n, "articles": len(results), "batch_articles": BATCH}
+
+    db = Path(db_dir) / "load.duckdb"
+    store = Store(db, fresh=True)
+    t0 = time.perf_counter()
+    for i in range(0, len(results), BATCH):
+        store.add(results[i:i + BATCH])
+    out["store_add_seconds"] = time.perf_counter() - t0
+    (count,) = store.con.execute("SELECT count(*) FROM records").fetchone()
+    assert count == n, (count, n)
+    store.abandon()
+
+    # the same rows as Arrow tables built beforehand: DuckDB's own insert rate
+    rows = [x.model_dump() for r in results for x in r.records]
+    t0 = time.perf_counter()
+    table = arrow_table(Record, rows)
+    out["arrow_build_seconds"] = time.perf_counter() - t0
+    del rows
+    store2 = Store(Path(db_dir) / "load2.duckdb", fresh=True)
+    con = store2.con
+    t0 = time.perf_counter()
+    con.execute("BEGIN TRANSACTION")
+    con.register("batch_t", table)
+    con.execute(f"INSERT INTO records {_select('records', 'batch_t')}")
+    con.unregister("batch_t")
+    con.execute("COMMIT")
+    out["arrow_insert_seconds"] = time.perf_counter() - t0
+    (count,) = con.execute("SELECT count(*) FROM records").fetchone()
+    assert count == n and isinstance(table, pa.Table)
+    store2.abandon()
+    return out
+
+
+MODES = {"_baseline": _mode_baseline, "_load": _mode_load}
+
+
+# --- the run --------------------------------------------------------------------------------------
+
+def _rate(n: float, s: float) -> float:
+    return n / s if s > 0 else float("nan")
+
+
+def _cold_start(out_dir: Path, segmenter: str, runs: int = 3) -> dict:
+    src = source_articles()
+    small = min(src, key=lambda r: len(r.text))
+    d = out_dir / "cold"
+    if d.exists():
+        shutil.rmtree(d)
+    d.mkdir(parents=True)
+    one = d / "one.txt"
+    one.write_text(small.text, encoding="utf-8")
+    meta = {k: getattr(small, k) for k in ("title", "date", "source", "region")}
+    (d / "one.meta.json").write_text(json.dumps({"id": small.id, **meta}, ensure_ascii=False), encoding="utf-8")
+    walls = []
+    for i in range(runs):
+        r = run_cli([str(one)], d / f"out{i}", 1, segmenter)
+        if not (d / f"out{i}" / "records.jsonl").exists():
+            raise SystemExit("cold start run wrote no records.jsonl")
+        walls.append(r.wall)
+    return {"article": small.id, "chars": len(small.text), "runs_s": [round(w, 3) for w in walls],
+            "first_s": walls[0], "median_s": statistics.median(walls)}
+
+
+def _extract_pair(corpus: dict, work: Path, segmenter: str, cores: int) -> dict:
+    """--jobs 1, --jobs 2 (if the machine has more than 2 cores) and --jobs <all cores>."""
+    res: dict = {}
+    digests = {}
+    for jobs in sorted({1, min(2, cores), cores}):
+        out = work / f"{segmenter}-jobs{jobs}"
+        r = run_cli([corpus["path"]], out, jobs, segmenter)
+        digests[jobs] = _outputs_digest(out)
+        entry = {"jobs": jobs, "wall_s": r.wall, "chars_per_s": _rate(corpus["chars"], r.wall),
+                 "articles_per_s": _rate(corpus["articles"], r.wall), "main_peak_mb": r.main_hwm_mb,
+                 "maxrss_mb": r.maxrss_mb, "summary": r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""}
+        if jobs > 1:
+            entry["worker_peaks_mb"] = [round(x, 1) for x in r.children_hwm_mb]
+            entry["worker_peak_mb"] = max(r.children_hwm_mb) if r.children_hwm_mb else None
+        if jobs == 1:
+            entry["records"] = _count_lines(out / "records.jsonl")
+            entry["claims"] = _count_lines(out / "claims.jsonl")
+        res[f"jobs{jobs}"] = entry
+        print(f"  {segmenter} --jobs {jobs}: {r.wall:.1f}s, {entry['chars_per_s']:,.0f} chars/s", file=sys.stderr)
+    res["identical_outputs"] = len(set(digests.values())) == 1
+    res["outputs_sha256"] = digests
+    return res
+
+
+def run_bench(mb: float, out_dir: Path, pkuseg_mb: float, seed: int, skip_pkuseg: bool = False) -> dict:
+    from .batch import default_jobs, extractor_version
+
+    cores = default_jobs()
+    work = out_dir / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    t_all = time.perf_counter()
+    print(f"building the benchmark corpus ({mb} MiB)...", file=sys.stderr)
+    t0 = time.perf_counter()
+    corpus = build_corpus(work / f"corpus-{mb:g}mb-seed{seed}.jsonl.gz", mb, seed)
+    corpus["build_s"] = time.perf_counter() - t0
+    pk_corpus = write_slice(Path(corpus["path"]), work / f"corpus-{pkuseg_mb:g}mb-slice.jsonl.gz", pkuseg_mb)
+
+    print("baseline: plain jieba.lcut...", file=sys.stderr)
+    base = _sub("_baseline", corpus["path"], str(pk_corpus["articles"]), "0" if skip_pkuseg else "1")
+
+    print("extraction, jieba...", file=sys.stderr)
+    jb = _extract_pair(corpus, work, "jieba", cores)
+    print("DuckDB load...", file=sys.stderr)
+    load = _sub("_load", str(work / "jieba-jobs1" / "records.jsonl"), str(LOAD_RECORDS), str(work))
+    for p in work.glob("load*.duckdb*"):
+        p.unlink()
+    print("cold start...", file=sys.stderr)
+    cold = _cold_start(work, "jieba")
+
+    result = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cores": cores, "cpu_count": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "extractor_version": extractor_version(),
+        "corpus": corpus,
+        "baseline_jieba": {**base, "chars_per_s": _rate(base["chars"], base["seconds"]),
+                           "articles_per_s": _rate(base["articles"], base["seconds"])},
+        "jieba": jb,
+        "load": {**load, "store_add_records_per_s": _rate(load["records"], load["store_add_seconds"]),
+                 "arrow_insert_records_per_s": _rate(load["records"], load["arrow_insert_seconds"])},
+        "cold_start_jieba": cold,
+    }
+    if not skip_pkuseg:
+        print(f"extraction, pkuseg ({pk_corpus['text_mib']} MiB slice)...", file=sys.stderr)
+        pk = _extract_pair(pk_corpus, work, "pkuseg", cores)
+        result["pkuseg_corpus"] = pk_corpus
+        result["pkuseg"] = pk
+        result["baseline_slice"] = {
+            "chars": base["slice_chars"], "articles": base["slice_articles"],
+            "jieba_chars_per_s": _rate(base["slice_chars"], base["slice_seconds"]),
+            "pkuseg_chars_per_s": _rate(base["slice_chars"], base["pkuseg_slice_seconds"]),
+        }
+        result["cold_start_pkuseg"] = _cold_start(work, "pkuseg")
+    for seg in ("jieba", "pkuseg"):
+        if seg in result:
+            shutil.rmtree(work / "cold", ignore_errors=True)
+    result["targets"] = check_targets(result)
+    result["bench_seconds"] = time.perf_counter() - t_all
+    return result
+
+
+def check_targets(r: dict) -> list[dict]:
+    jb = r["jieba"]
+    one = jb["jobs1"]
+    out = []
+
+    def target(name: str, value, limit, holds: bool, note: str = "") -> None:
+        out.append({"target": name, "value": value, "limit": limit, "holds": bool(holds), "note": note})
+
+    ratio = one["chars_per_s"] / r["baseline_jieba"]["chars_per_s"]
+    target("single worker >= 2x plain jieba.lcut", round(ratio, 3), TARGETS["ratio_to_jieba"],
+           ratio >= TARGETS["ratio_to_jieba"])
+    if "jobs2" in jb:
+        sc = jb["jobs2"]["chars_per_s"] / one["chars_per_s"]
+        target("--jobs 2 >= 1.8x --jobs 1", round(sc, 3), TARGETS["scaling_1_to_2"], sc >= TARGETS["scaling_1_to_2"])
+    else:
+        target("--jobs 2 >= 1.8x --jobs 1", None, TARGETS["scaling_1_to_2"], False, "one core only: not measurable")
+    target("output identical whatever --jobs", jb["identical_outputs"], True, jb["identical_outputs"])
+    peaks = [one["main_peak_mb"] or 0.0] + [e.get("worker_peak_mb") or 0.0 for k, e in jb.items()
+                                             if k.startswith("jobs") and k != "jobs1"]
+    peak = max(peaks)
+    target("peak memory per worker <= 500 MB (jieba)", round(peak, 1), TARGETS["worker_peak_mb"],
+           peak <= TARGETS["worker_peak_mb"], "largest of the --jobs 1 process and every pool worker")
+    rate = r["load"]["store_add_records_per_s"]
+    target("DuckDB load >= 300,000 records/s", round(rate), TARGETS["load_records_per_s"],
+           rate >= TARGETS["load_records_per_s"], "through Store.add, in batches as a run loads them")
+    cs = r["cold_start_jieba"]["median_s"]
+    target("cold start for one article < 2 s", round(cs, 3), TARGETS["cold_start_s"], cs < TARGETS["cold_start_s"],
+           "median of 3 runs")
+    return out
+
+
+def _fmt(v, unit: str = "") -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        if v >= 1000:
+            return f"{v:,.0f}{unit}"
+        if v >= 100:
+            return f"{v:.0f}{unit}"
+        return f"{v:.2f}{unit}"
+    return f"{v}{unit}"
+
+
+def format_table(r: dict) -> str:
+    c = r["corpus"]
+    jb = r["jieba"]
+    pk = r.get("pkuseg")
+    cores = r["machine"]["cores"]
+    lines = [f"benchmark corpus: {c['articles']:,} articles, {c['chars']:,} characters, {c['text_mib']} MiB "
+             f"of text (from {c['sources']} articles, seed {c['seed']}); machine: {cores} cores"]
+    if pk:
+        pc = r["pkuseg_corpus"]
+        lines.append(f"pkuseg measured on the first {pc['articles']:,} articles ({pc['chars']:,} characters, "
+                     f"{pc['text_mib']} MiB) of the same corpus")
+    rows = [("measure", "jieba", "pkuseg (slice)")]
+
+    def col(res, key, sub, unit=""):
+        if res is None or key not in res:
+            return "-"
+        return _fmt(res[key].get(sub), unit)
+
+    for key in [k for k in jb if k.startswith("jobs")]:
+        j = jb[key]["jobs"]
+        label = f"--jobs {j}" + (" (all cores)" if j == cores else "")
+        rows.append((f"{label}: wall time", col(jb, key, "wall_s", " s"), col(pk, key, "wall_s", " s")))
+        rows.append((f"{label}: characters/s", col(jb, key, "chars_per_s"), col(pk, key, "chars_per_s")))
+        rows.append((f"{label}: articles/s", col(jb, key, "articles_per_s"), col(pk, key, "articles_per_s")))
+    b = r["baseline_jieba"]
+    bs = r.get("baseline_slice", {})
+    rows.append(("baseline plain jieba.lcut, 1 process: chars/s", _fmt(b["chars_per_s"]),
+                 _fmt(bs.get("jieba_chars_per_s"))))
+    rows.append(("baseline plain pkuseg.cut, 1 process: chars/s", "-", _fmt(bs.get("pkuseg_chars_per_s"))))
+    one = jb["jobs1"]["chars_per_s"]
+    rows.append(("ratio --jobs 1 / plain jieba.lcut", _fmt(one / b["chars_per_s"], "x"),
+                 _fmt(pk["jobs1"]["chars_per_s"] / bs["jieba_chars_per_s"], "x") if pk else "-"))
+    if pk:
+        rows.append(("ratio --jobs 1 / plain pkuseg.cut", "-",
+                     _fmt(pk["jobs1"]["chars_per_s"] / bs["pkuseg_chars_per_s"], "x")))
+    if "jobs2" in jb:
+        rows.append(("scaling --jobs 2 / --jobs 1", _fmt(jb["jobs2"]["chars_per_s"] / one, "x"),
+                     _fmt(pk["jobs2"]["chars_per_s"] / pk["jobs1"]["chars_per_s"], "x") if pk else "-"))
+    rows.append(("outputs identical for every --jobs", str(jb["identical_outputs"]),
+                 str(pk["identical_outputs"]) if pk else "-"))
+    rows.append(("peak memory, --jobs 1 process (VmHWM)", col(jb, "jobs1", "main_peak_mb", " MB"),
+                 col(pk, "jobs1", "main_peak_mb", " MB")))
+    top = f"jobs{cores}"
+    if cores > 1:
+        rows.append((f"peak memory per pool worker, --jobs {cores} (max)", col(jb, top, "worker_peak_mb", " MB"),
+                     col(pk, top, "worker_peak_mb", " MB")))
+        rows.append((f"peak memory, --jobs {cores} parent process", col(jb, top, "main_peak_mb", " MB"),
+                     col(pk, top, "main_peak_mb", " MB")))
+    ld = r["load"]
+    rows.append((f"DuckDB load via Store.add ({ld['records']:,} records): records/s",
+                 _fmt(ld["store_add_records_per_s"]), ""))
+    rows.append(("DuckDB insert of a ready Arrow table: records/s", _fmt(ld["arrow_insert_records_per_s"]), ""))
+    cj = r["cold_start_jieba"]
+    cp = r.get("cold_start_pkuseg")
+    rows.append((f"cold start, one article ({cj['chars']} chars), median of 3", _fmt(cj["median_s"], " s"),
+                 _fmt(cp["median_s"], " s") if cp else "-"))
+    w = [max(len(x[i]) for x in rows) for i in range(3)]
+    out = lines + [""]
+    for i, row in enumerate(rows):
+        out.append(f"{row[0]:<{w[0]}}  {row[1]:>{w[1]}}  {row[2]:>{w[2]}}")
+        if i == 0:
+            out.append("-" * (sum(w) + 4))
+    out.append("")
+    out.append("targets (issue 7):")
+    for t in r["targets"]:
+        mark = "holds " if t["holds"] else "FAILS "
+        note = f"  ({t['note']})" if t["note"] else ""
+        out.append(f"  {mark} {t['target']}: {t['value']} (limit {t['limit']}){note}")
+    out.append(f"\nwhole bench: {r['bench_seconds']:.0f} s")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in MODES:
+        print(json.dumps(MODES[argv[0]](*argv[1:])))
+        return 0
+    p = argparse.ArgumentParser(prog="python -m pipeline.bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--mb", type=float, default=DEFAULT_MB, help="MiB of article text in the corpus (default 20)")
+    p.add_argument("--out", default="outputs", help="output folder: bench.json and bench/ (default outputs)")
+    p.add_argument("--pkuseg-mb", type=float, default=DEFAULT_PKUSEG_MB,
+                   help="MiB of the corpus measured with pkuseg (default 2)")
+    p.add_argument("--no-pkuseg", action="store_true", help="skip the pkuseg measurements")
+    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--corpus-only", action="store_true", help="build the corpus and stop")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    if args.corpus_only:
+        print(json.dumps(build_corpus(out / "bench" / f"corpus-{args.mb:g}mb-seed{args.seed}.jsonl.gz",
+                                      args.mb, args.seed), ensure_ascii=False, indent=1))
+        return 0
+    result = run_bench(args.mb, out, args.pkuseg_mb, args.seed, skip_pkuseg=args.no_pkuseg)
+    (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(format_table(result))
+    print(f"figures written to {out / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
