@@ -171,7 +171,7 @@ def test_same_dump_twice_and_duplicates_across_files(tmp_path):
 
 def test_killed_run_leaves_a_valid_database_and_the_next_run_completes_it(tmp_path):
     dump = tmp_path / "dump.jsonl"
-    n = 900
+    n = 4000
     dump.write_text("\n".join(json.dumps(article(i), ensure_ascii=False) for i in range(n)) + "\n", encoding="utf-8")
     db = tmp_path / "store.duckdb"
     out = tmp_path / "o"
