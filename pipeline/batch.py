@@ -25,16 +25,22 @@ BATCH = 256            # articles per database transaction
 PARALLEL_MIN = 16      # below this many articles to extract in a batch, no worker pool
 
 
+# The modules whose code decides what an article yields (with everything under rules/).
+EXTRACTION_MODULES = ("read", "htmlpage", "normalise", "sentences", "segment", "amounts", "places", "dates",
+                      "companies", "sectors", "assemble", "validate", "extract", "models", "mentions", "rules")
+
+
 @functools.lru_cache(maxsize=1)
 def extractor_version() -> str:
-    """A hash of the code and rules: stored articles extracted by another version are redone."""
+    """A hash of the extraction code and the rules: stored articles extracted by another version
+    are extracted again."""
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for folder in (root, root.parent / "rules"):
-        for p in sorted(folder.rglob("*")):
-            if p.is_file() and p.suffix in (".py", ".toml", ".tsv", ".txt", ".csv"):
-                h.update(p.relative_to(folder.parent).as_posix().encode())
-                h.update(p.read_bytes())
+    files = [root / f"{m}.py" for m in EXTRACTION_MODULES]
+    files += sorted(p for p in (root.parent / "rules").rglob("*") if p.is_file())
+    for p in files:
+        h.update(p.relative_to(root.parent).as_posix().encode())
+        h.update(p.read_bytes())
     return h.hexdigest()[:12]
 
 
