@@ -24,7 +24,11 @@ _FULLWIDTH[ord("\r")] = None
 
 # a "dense" character: Han, CJK punctuation, digits — spaces next to them are layout, not content
 _DENSE = r"[\p{Han}\p{Ps}\p{Pe}\p{Pi}\p{Pf}、。,;:!?%\u3000-\u303f\uff00-\uffef…—·]"
-_LOST_CHAR = regex.compile(r"(?<=\p{Han})\?+(?=\p{Han}|\d)|(?<=\d)\?+(?=\p{Han})")
+# A ? that stands for a lost character: between Chinese characters (or a digit and one), unless a
+# question word comes shortly before it (为何, 如何, 吗...: then it is a question mark typed in ASCII).
+_LOST_CHAR = regex.compile(
+    r"(?<!(?:为何|如何|怎么|怎样|什么|是否|多少|为什么|哪|谁|几|吗|呢|么)\p{Han}{0,8})"
+    r"(?<=[\p{Han}\d])\?+(?=[\p{Han}\d]|\.\d)")
 _SPACE_RUN = regex.compile(rf"(?<={_DENSE})[ \t]+|[ \t]+(?={_DENSE})")
 
 
@@ -71,20 +75,77 @@ def normalise(text: str) -> str:
     paragraphs: list[str] = []
     current: list[str] = []
     for line in text.split("\n"):
-        line = _SPACE_RUN.sub("", line.strip())
+        line = line.strip()
         if not line:
             if current:
-                paragraphs.append("".join(current))
+                paragraphs.append(_join(current))
                 current = []
             continue
-        if _drop_line(line):
+        if _drop_line(_SPACE_RUN.sub("", line)):
             continue
         if current and current[-1][-1] in c["keep_end"]:
-            paragraphs.append("".join(current))
+            paragraphs.append(_join(current))
             current = []
-        elif current and current[-1][-1].isascii() and current[-1][-1].isalpha() and line[0].isascii() and line[0].isalpha():
-            line = " " + line   # keep words of Latin text apart
         current.append(line)
     if current:
-        paragraphs.append("".join(current))
+        paragraphs.append(_join(current))
     return "\n\n".join(p for p in paragraphs if p)
+
+
+_FRAGMENT_GAP = regex.compile(r"[ \t]+")
+_HAN_ONLY = regex.compile(r"\p{Han}+")
+
+
+def _join(lines: list[str]) -> str:
+    """One paragraph from its lines: the layout spaces and line ends removed, and two newspaper
+    columns interleaved line by line (an OCR artefact) put back one after the other when that
+    reading joins words across the line ends far better than the reading as printed."""
+    fragments = [f for f in _FRAGMENT_GAP.split(" ".join(lines)) if f]
+    if len(fragments) >= 6:
+        fragments = deinterleave(fragments)
+    out = []
+    for f in fragments:
+        if out and out[-1][-1].isascii() and out[-1][-1].isalnum() and f[0].isascii() and f[0].isalnum():
+            out.append(" ")    # keep words of Latin text (and numbers) apart
+        out.append(f)
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _words() -> dict:
+    import logging
+
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
+
+
+def _joins_a_word(left: str, right: str) -> bool:
+    """Does a dictionary word of 2-4 characters run across the end of `left` into `right`?"""
+    words = _words()
+    for a in range(1, 4):
+        for b in range(1, 4):
+            if a + b > 4 or a > len(left) or b > len(right):
+                continue
+            w = left[-a:] + right[:b]
+            # a word (frequency > 0), or for 3-4 characters the start of a longer word (frequency 0)
+            if (words.get(w) or (len(w) >= 3 and w in words)) and _HAN_ONLY.fullmatch(w):
+                return True
+    return False
+
+
+def deinterleave(fragments: list[str]) -> list[str]:
+    """Fragments in reading order: as printed, or the even ones then the odd ones (two columns
+    read across), whichever joins more words at the fragment ends. The second reading must win
+    clearly (by at least 3 joins, and at half of its joins or more), else the printed order stays."""
+    han = [f for f in fragments if regex.match(r"\p{Han}", f[-1]) and len(f) >= 4]
+    if len(han) < len(fragments) * 0.6:
+        return fragments
+    printed = sum(_joins_a_word(a, b) for a, b in zip(fragments, fragments[1:]))
+    even, odd = fragments[0::2], fragments[1::2]
+    joins = list(zip(even, even[1:])) + list(zip(odd, odd[1:]))
+    across = sum(_joins_a_word(a, b) for a, b in joins)
+    if across >= printed + 3 and across * 2 >= len(joins):
+        return even + odd
+    return fragments

@@ -53,3 +53,26 @@ def test_sentences_cover_the_text_and_split_at_end_marks():
 def test_closing_quote_stays_with_its_sentence():
     sents = split_sentences("他说:“已签约项目26个。”市商务局表示。")
     assert sents[0].text == "他说:“已签约项目26个。”"
+
+
+def test_two_interleaved_columns_are_read_one_after_the_other():
+    raw = ("鄢陵县与深圳市华誉冷 招商引资是\"一把手工程\",也是 链物流有限公司签订了总 \"一号工程\"。笔者以为,招商不能 "
+           "投资6亿元的华中冷链物 只盯着签约数字,更要在落地上 流中心项目,建成后年营 下功夫,让客商进得来、留得住。 业额可达20亿元。")
+    assert normalise(raw) == ("鄢陵县与深圳市华誉冷链物流有限公司签订了总投资6亿元的华中冷链物流中心项目,建成后年营业额可达20亿元。"
+                              "招商引资是\"一把手工程\",也是\"一号工程\"。笔者以为,招商不能只盯着签约数字,更要在落地上下功夫,让客商进得来、留得住。")
+
+
+def test_a_single_column_with_layout_spaces_keeps_its_order():
+    raw = ("招商引资,是一个地区产业转型升级的重要抓手, 更是一座城市发展的后劲所在。有人形象地说,在区域 "
+           "经济发展中,客商是\"船\",招商就是借\"船\";资金是 \"风\",引资就是乘\"风\"。")
+    assert normalise(raw) == raw.replace(" ", "")
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("总投资1?.6亿元", "总投资1\ufffd.6亿元"),
+    ("襄?县与东方集团签约", "襄\ufffd县与东方集团签约"),
+    ("该项为何花落许昌?除了长葛", "该项为何花落许昌?除了长葛"),
+    ("项目进展如何?记者了解到", "项目进展如何?记者了解到"),
+])
+def test_a_lost_character_is_marked_but_a_question_mark_stays(raw, expected):
+    assert normalise(raw) == expected
