@@ -128,6 +128,25 @@ def find_companies(text: str, tokens=None) -> list[CompanyMention]:
     return out
 
 
+def _place_prefixed_aliases(cores: list[str]) -> dict[str, str]:
+    """Short core → long core, where the long core is a place name followed by the short core
+    (贵州 + 黔岭 + 文化旅游发展). A long core that merely starts with the short one (上海电气环保 and
+    上海电气) is another company, a subsidiary: not linked."""
+    from .places import find_places
+
+    out: dict[str, str] = {}
+    for long in cores:
+        places = [p for p in find_places(long) if p.start == 0]
+        if not places:
+            continue
+        rest = long[places[0].end:]
+        matches = [short for short in cores if short != long and len(short) >= 2 and rest.startswith(short)
+                   and len(rest) > len(short)]
+        if len(matches) == 1:
+            out[matches[0]] = long
+    return out
+
+
 def link_companies(mentions: list[CompanyMention], text: str) -> list[CompanyMention]:
     """Link the mentions of one article: same core → same company, reported under the longest
     form. Adds mentions of the short forms (the core, or the name without its suffix) found
@@ -135,6 +154,13 @@ def link_companies(mentions: list[CompanyMention], text: str) -> list[CompanyMen
     groups: dict[str, list[CompanyMention]] = {}
     for m in mentions:
         groups.setdefault(m.core, []).append(m)
+    # 黔岭集团 = 贵州黔岭文化旅游发展集团有限公司: the long core is a place + the short core + more
+    alias = _place_prefixed_aliases(sorted(groups))
+    if alias:
+        mentions = [replace(m, core=alias.get(m.core, m.core)) for m in mentions]
+        groups = {}
+        for m in mentions:
+            groups.setdefault(m.core, []).append(m)
     canonical = {core: max((m.text for m in ms), key=lambda t: (len(t), t)) for core, ms in groups.items()}
     taken = [(m.start, m.end) for m in mentions]
     linked = [replace(m, name=canonical[m.core]) for m in mentions]

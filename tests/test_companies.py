@@ -68,3 +68,9 @@ def test_lazy_segmentation_gives_the_same_companies_as_segmenting_everything():
             assert [(m.start, m.end) for m in full] == [(m.start, m.end) for m in lazy], s.text
             checked += len(full)
     assert checked > 100
+
+
+def test_a_short_name_links_to_the_long_name_that_puts_a_place_before_it():
+    text = "榕江县与贵州黔岭文化旅游发展集团有限公司签约。黔岭集团将投资数十亿元。"
+    linked = link_companies(find_companies(text, segment(text)), text)
+    assert {m.name for m in linked} == {"贵州黔岭文化旅游发展集团有限公司"}
