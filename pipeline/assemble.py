@@ -32,7 +32,7 @@ _COUNT_HINT = regex.compile(r"[个家项宗]")
 _QUALIFIER_TAIL = regex.compile(r"(约|近|超过|超|逾|达到|达|为|共|计|约为|高达)+$")
 _STOP_RE = regex.compile(rf"[{_STOP}]")
 _LOCATIVE_START = regex.compile(r"^(?:在|于|到|落户|选址)")
-_INVEST_BUILD = regex.compile(r"(?:投资|出资)(?:建设|兴建|打造)")
+_INVEST_BUILD = regex.compile(r"(?:投资|出资|公司|集团)(?:投资)?(?:建设|兴建|打造|投建)")
 _DETERMINER = regex.compile(r"^(?:一个|一座|一处|该|这个|其|新的|了|的)")
 _DENG_TAIL = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项|宗)?[\p{Han}]{0,4}?项目$")
 _COUNT_NAME = regex.compile(r"(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)[\p{Han}]{0,4}项目$")
@@ -272,8 +272,9 @@ def _project_before(text: str, a: int, b: int) -> str | None:
     best = None
     for pat in (r["proj_lead"], r["proj_de"]):
         for hit in pat.finditer(text, a, b):
-            if best is None or hit.end("x") > best[1]:
-                best = (hit.group("x"), hit.end("x"))
+            end = _extend_to_xiangmu(text, hit.end("x"), b)
+            if best is None or end > best[1]:
+                best = (text[hit.start("x"):end], end)
     return best[0] if best else None
 
 
@@ -414,6 +415,9 @@ def _frames():
         "agreement": regex.compile(r"^(?:的)?(?:战略)?(?:合作|投资|框架|招商)?协议"),
         "sign_after": regex.compile(r"^(?:[^,;。]{0,6}?)(?:签订|签约|签署|达成)"),
         "coop_project": regex.compile(r"^合作的[\"“]?(?P<x>[^,;。\"”]{2,30}?)[\"”]?(?=[,;。\"”]|$)"),
+        # X公司将在我区建设Y项目: the company builds a named project (no amount given)
+        "builds": regex.compile(r"^(?:将|拟|计划|准备|还将)?(?:在[^,;。]{1,12}?)?(?:投资)?(?=建设|打造|兴建|投建|新建)"),
+        "clause_start": regex.compile(r"(?:^|[,;。、:]|其中|此外|签约项目中)$"),
     }
 
 
@@ -438,11 +442,20 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
             kind, project = "signed-project", text[lead.start("x"):_extend_to_xiangmu(text, lead.end("x"), c_end)]
         elif before.endswith(("与", "同", "和")) and (f["agreement"].match(after_slice) or f["sign_after"].match(after_slice)):
             kind = "agreement"
+            # 与X公司签约,共建Y基地: the project follows in the clause
+            lead = r["proj_lead"].search(text, c.end, c_end)
+            if lead and lead.start() - c.end <= 8:
+                project = text[lead.start("x"):_extend_to_xiangmu(text, lead.end("x"), c_end)]
+        elif f["clause_start"].search(text[max(sent.start, c.start - 6):c.start]) and f["builds"].match(after_slice):
+            hit = f["builds"].match(after_slice)
+            lead = r["proj_lead"].match(text, c.end + hit.end(), c_end)
+            if lead:
+                kind, project = "company-builds", text[lead.start("x"):_extend_to_xiangmu(text, lead.end("x"), c_end)]
         else:
             # X公司Y项目 … 洽谈 / 开工 / 投产: the company heads a project name in a stage frame
             hit = _COMPANY_PROJECT.match(after_slice)
             if hit and _stage_near(text, c.end, c_end, c.end):
-                kind, project = "company-project", (c.text + hit.group("x")) if hit.group("x") else None
+                kind, project = "company-project", (hit.group("x") + "项目") if hit.group("x") else None
         if kind is None:
             continue
         stage = _stage_near(text, c_start, c_end, c.start)

@@ -118,7 +118,7 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
     global _SEGMENTER
     _SEGMENTER = segmenter
     version = extractor_version()
-    store = Store(db_path or out_dir / "pipeline.duckdb", fresh=db_path is None)
+    store = Store(db_path or out_dir / "pipeline.duckdb", fresh=db_path is None, out_dir=out_dir)
     writer = JsonlWriter(out_dir)
     summary = Summary()
     bar = Progress(_input_bytes([i for i in inputs if i != "-"]), progress)

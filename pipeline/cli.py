@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     rg.set_defaults(func=_cmd_regress)
     sc = sub.add_parser("schema", help="print the JSON schema of records, claims and articles")
     sc.set_defaults(func=_cmd_schema)
+    from . import report, sqlshell
+    sqlshell.register(sub)
+    report.register(sub)
     return p
 
 

@@ -80,9 +80,30 @@ def _left_edge(text: str, s: int, token_starts) -> int:
         if r["boundary_end_re"].search(text, limit, i):
             break
         if ch in r["boundary_chars"] and (token_starts is None or _starts(token_starts, i - 1)):
-            break
+            # 日本森和精工株式会社: a country name just before is the start of the name, not 和
+            j = _country_start(text, i - 1, limit)
+            if j is None:
+                break
+            i = j
+            continue
         i -= 1
     return i
+
+
+def _country_start(text: str, i: int, limit: int) -> int | None:
+    """If a country prefix plus one or two characters ends right at i, where that prefix itself
+    starts the phrase (after punctuation or a boundary), the position where it starts."""
+    r = _rules()
+    for k in (1, 2):
+        for c in r["countries"]:
+            j = i - k - len(c)
+            if j < limit or text[j:j + len(c)] != c:
+                continue
+            before = text[j - 1] if j > 0 else ""
+            if not before or not _NAME_CHAR.match(before) or before in r["boundary_chars"] \
+                    or r["boundary_end_re"].search(text, max(0, j - 6), j):
+                return j
+    return None
 
 
 def _starts(tokens, i: int) -> bool:

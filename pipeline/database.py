@@ -152,7 +152,7 @@ def _create_article_regions(con) -> None:
     for n in names:
         m = resolve_region(n)
         ok = m is not None and not m.ambiguous and m.name is not None
-        some = m.code or m.county_code or m.city_code if ok else None
+        some = (m.code or m.county_code or m.city_code) if ok else None   # any code: gives the province
         values = dict(
             region=n,
             name=m.name if ok else None,
@@ -210,54 +210,73 @@ def _create_official_figures(con, official_dir: Path | None) -> None:
 
 
 def _load_official_file(con, f: Path) -> None:
+    """Check one CSV file of official figures row by row (it is small) and append it."""
+    import csv
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+
     from .places import resolve_region
 
-    cols = ", ".join(f"'{c}': 'VARCHAR'" for c in OFFICIAL_COLUMNS)
-    raw = con.execute(f"""
-        SELECT row_number() OVER () + 1 AS line, *
-        FROM read_csv('{_sql_path(f)}', header=true, columns={{{cols}}}, auto_detect=false,
-                      delim=',', quote='"', escape='"', strict_mode=true)""").fetchall()
-    if not raw:
+    with open(f, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = [h.strip() for h in next(reader, [])]
+        missing = [c for c in OFFICIAL_COLUMNS if c not in header]
+        if missing or len(header) != len(OFFICIAL_COLUMNS):
+            raise ValueError(f"the header must be {','.join(OFFICIAL_COLUMNS)} "
+                             f"(missing: {', '.join(missing) or '-'}; found: {','.join(header)})")
+        rows = []
+        for line, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                raise ValueError(f"line {line}: {len(values)} fields, the header has {len(header)}")
+            r = {k: v.strip() for k, v in zip(header, values)}
+            code, name = r["region_code"] or None, r["region_name"] or None
+            if code is None and name:                   # the code may be left out: resolved from the name
+                m = resolve_region(name)
+                if m is None or m.ambiguous or not m.code:
+                    raise ValueError(f"line {line}: region {name!r} has no code and cannot be resolved")
+                code = m.code
+            if code is None or not code.isdigit() or len(code) != 6:
+                raise ValueError(f"line {line}: region_code {code!r} is not a 6-digit code")
+            try:
+                start, end = dt.date.fromisoformat(r["period_start"]), dt.date.fromisoformat(r["period_end"])
+            except ValueError:
+                raise ValueError(f"line {line}: period_start and period_end must be dates (YYYY-MM-DD)") from None
+            if end < start:
+                raise ValueError(f"line {line}: period_end before period_start")
+            try:
+                value = decimal.Decimal(r["value"].replace(",", ""))
+            except decimal.InvalidOperation:
+                raise ValueError(f"line {line}: value {r['value']!r} is not a number") from None
+            if not value.is_finite():
+                raise ValueError(f"line {line}: value {r['value']!r} is not a number")
+            if not r["metric"]:
+                raise ValueError(f"line {line}: empty metric")
+            rows.append((line, name, code, start, end, r["metric"], str(value), r["unit"] or None,
+                         r["source"] or None))
+    if not rows:
         return
-    resolved = []
-    for line, name, code, start, end, metric, value, unit, source in raw:
-        name, code = (name or "").strip() or None, (code or "").strip() or None
-        if code is None and name:                      # the code may be left out: resolved from the name
-            m = resolve_region(name)
-            if m is None or m.ambiguous or not m.code:
-                raise ValueError(f"line {line}: region {name!r} has no code and cannot be resolved")
-            code = m.code
-        if code is None or not code.isdigit() or len(code) != 6:
-            raise ValueError(f"line {line}: region_code {code!r} is not a 6-digit code")
-        if not (metric or "").strip():
-            raise ValueError(f"line {line}: empty metric")
-        resolved.append((line, name, code, start, end, metric.strip(), value, unit, source))
-    import pyarrow as pa
     names = ("line", "region_name", "region_code", "period_start", "period_end", "metric", "value", "unit", "source")
-    tbl = pa.table({n: pa.array([str(r[i]) if r[i] is not None else None for r in resolved], type=pa.string())
-                    for i, n in enumerate(names)})
+    types = (pa.int32(), pa.string(), pa.string(), pa.date32(), pa.date32(), pa.string(), pa.string(), pa.string(),
+             pa.string())
+    tbl = pa.table({n: pa.array([r[i] for r in rows], type=t) for i, (n, t) in enumerate(zip(names, types))})
     con.register("_official_raw", tbl)
     try:
         bad = con.execute("""
             SELECT o.line, o.region_code FROM _official_raw o
-            LEFT JOIN regions g ON g.code = o.region_code WHERE g.code IS NULL LIMIT 1""").fetchone()
+            LEFT JOIN regions g ON g.code = o.region_code WHERE g.code IS NULL ORDER BY o.line LIMIT 1""").fetchall()
         if bad:
-            raise ValueError(f"line {bad[0]}: region_code {bad[1]} is not in rules/places (divisions.tsv, zones.tsv)")
-        bad = con.execute(f"""
-            SELECT line FROM _official_raw
-            WHERE try_cast(period_start AS DATE) IS NULL OR try_cast(period_end AS DATE) IS NULL
-               OR try_cast(period_end AS DATE) < try_cast(period_start AS DATE)
-               OR try_cast(value AS {DECIMAL}) IS NULL LIMIT 1""").fetchone()
-        if bad:
-            raise ValueError(f"line {bad[0]}: period_start/period_end must be dates (YYYY-MM-DD), "
-                             f"start <= end, and value a number")
+            raise ValueError(f"line {bad[0][0]}: region_code {bad[0][1]} is not in rules/places "
+                             f"(divisions.tsv, zones.tsv)")
         con.execute(f"""
             INSERT INTO _official
-            SELECT NULL, coalesce(o.region_name, g.name), o.region_code, g.level,
-                   o.period_start::DATE, o.period_end::DATE, o.metric, o.value::{DECIMAL},
-                   nullif(trim(o.unit), ''), nullif(trim(o.source), ''), '{_sql_path(Path(f.name))}',
-                   o.line::INTEGER
-            FROM _official_raw o JOIN regions g ON g.code = o.region_code""")
+            SELECT NULL, coalesce(o.region_name, g.name), o.region_code, g.level, o.period_start, o.period_end,
+                   o.metric, o.value::{DECIMAL}, o.unit, o.source, '{_sql_path(Path(f.name))}', o.line
+            FROM _official_raw o JOIN (SELECT DISTINCT ON (code) * FROM regions WHERE code IS NOT NULL) g
+                 ON g.code = o.region_code""")
     finally:
         con.unregister("_official_raw")
 
@@ -276,7 +295,7 @@ def _components(con, nodes: str, edges: str, out: str) -> None:
             SELECT l.node, least(l.label, min(n.label)) AS label
             FROM {out} l JOIN _cc_e e ON e.a = l.node JOIN {out} n ON n.node = e.b
             GROUP BY l.node, l.label HAVING least(l.label, min(n.label)) < l.label""")
-        if con.execute("SELECT count(*) FROM _cc_next").fetchone()[0] == 0:
+        if con.execute("SELECT count(*) FROM _cc_next").fetchall()[0][0] == 0:
             break
         con.execute(f"""UPDATE {out} SET label = _cc_next.label FROM _cc_next
                         WHERE {out}.node = _cc_next.node""")
@@ -494,6 +513,7 @@ WITH rec AS (
                                ORDER BY total_yi DESC NULLS LAST, project_count DESC NULLS LAST, start, claim_id) = 1
 )
 SELECT a.article_id, a.title, a.date, a.region, ar.code AS region_code, ar.level AS region_level, a.status,
+       a.duplicate_of,
        coalesce(rec.records, 0)                        AS records,
        coalesce(rec.records_with_amount, 0)            AS records_with_amount,
        coalesce(rec.itemised_total_yi, 0)::{DECIMAL}   AS itemised_total_yi,
@@ -541,16 +561,18 @@ FROM claims c JOIN article_regions ar USING (article_id) WHERE ar.province_code 
     # records / projects located there
     f"""
 CREATE OR REPLACE VIEW region_coverage AS
-WITH homes AS (
-    SELECT article_id, 'county' AS level, county_code AS code FROM article_regions WHERE county_code IS NOT NULL
-    UNION ALL SELECT article_id, 'city', city_code FROM article_regions WHERE city_code IS NOT NULL
-    UNION ALL SELECT article_id, 'province', province_code FROM article_regions WHERE province_code IS NOT NULL
+WITH ar AS (          -- an article stored as a duplicate of another is counted once, as the other
+    SELECT ar.* FROM article_regions ar JOIN articles a USING (article_id) WHERE a.duplicate_of IS NULL
+), homes AS (
+    SELECT article_id, 'county' AS level, county_code AS code FROM ar WHERE county_code IS NOT NULL
+    UNION ALL SELECT article_id, 'city', city_code FROM ar WHERE city_code IS NOT NULL
+    UNION ALL SELECT article_id, 'province', province_code FROM ar WHERE province_code IS NOT NULL
 ), by_home AS (
     SELECT h.level, h.code, count(*) AS articles,
            count(ac.headline_claim_id) AS articles_with_claims,
-           sum(ac.claimed_count) AS claimed_count,
+           sum(ac.claimed_count)::BIGINT AS claimed_count,
            sum(ac.claimed_total_yi) AS claimed_total_yi,
-           sum(ac.records) AS itemised_records,
+           sum(ac.records)::BIGINT AS itemised_records,
            sum(ac.itemised_total_yi) AS itemised_total_yi
     FROM homes h JOIN article_coverage ac USING (article_id) GROUP BY h.level, h.code
 ), located AS (
@@ -593,15 +615,19 @@ WITH f AS (
            nullif(regexp_extract(metric, '^(signed|negotiating|started|operating)_(projects|amount_yi)$', 1), '') AS stage,
            nullif(regexp_extract(metric, '^(signed|negotiating|started|operating)_(projects|amount_yi)$', 2), '') AS measure
     FROM official_figures
-), hits AS (
-    SELECT DISTINCT f.figure_id, pm.project_id
+), hits AS (        -- mentions of the figure's stage, dated inside its period, located in its region
+    SELECT DISTINCT f.figure_id, pm.project_id, pm.record_id, pm.mention_no, pm.date_hi, pm.amount_yi
     FROM f
     JOIN project_mentions pm ON pm.stage = f.stage AND pm.date_lo >= f.period_start AND pm.date_hi <= f.period_end
     JOIN record_regions rr ON rr.record_id = pm.record_id AND rr.level = f.region_level AND rr.code = f.region_code
+), per_project AS (  -- a project's amount: the latest those mentions give, else the project's latest
+    SELECT h.figure_id, h.project_id,
+           coalesce(first(h.amount_yi ORDER BY h.date_hi DESC, h.mention_no DESC) FILTER (WHERE h.amount_yi IS NOT NULL),
+                    any_value(p.amount_yi)) AS amount_yi
+    FROM hits h JOIN projects p USING (project_id) GROUP BY h.figure_id, h.project_id
 ), itemised AS (
-    SELECT h.figure_id, count(*) AS projects, count(p.amount_yi) AS projects_with_amount,
-           sum(p.amount_yi) AS amount_yi
-    FROM hits h JOIN projects p USING (project_id) GROUP BY h.figure_id
+    SELECT figure_id, count(*) AS projects, count(amount_yi) AS projects_with_amount, sum(amount_yi) AS amount_yi
+    FROM per_project GROUP BY figure_id
 ), claimed AS (
     SELECT f.figure_id, count(*) AS claims, max(c.project_count) AS max_count, max(c.total_yi) AS max_total_yi
     FROM f

@@ -540,4 +540,9 @@ def _home_target(home: str) -> _Target | None:
         if t.name == m.name and t.level == m.level and t.city_code == m.city_code \
                 and t.county_code == m.county_code:
             return t
+    if m.level == "zone":        # a zone named by its place and a zone word (曲靖经济技术开发区)
+        province_code = m.city_code[:2] + "0000" if m.city_code else None
+        return _Target(key=f"zone:{m.name}@{m.city_code}", name=m.name, code=m.code, level="zone",
+                       city=m.city, city_code=m.city_code, province=m.province, province_code=province_code,
+                       county=m.county, county_code=m.county_code)
     return None

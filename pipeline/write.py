@@ -68,10 +68,11 @@ def _select(table: str, source: str) -> str:
 class Store:
     """The DuckDB database of one run."""
 
-    def __init__(self, db_path: Path, fresh: bool):
+    def __init__(self, db_path: Path, fresh: bool, out_dir: Path | None = None):
         import duckdb
 
         self.target = db_path
+        self.out_dir = out_dir or db_path.parent
         self.fresh = fresh
         self.path = db_path.with_name(db_path.name + ".tmp") if fresh else db_path
         if fresh:
@@ -152,7 +153,7 @@ class Store:
         return ArticleResult(Article(**art), [Record(**r) for r in recs], [Claim(**c) for c in claims])
 
     def close(self) -> None:
-        database.finish(self.con, self.target.parent)
+        database.finish(self.con, self.out_dir)
         self.con.execute("CHECKPOINT")
         self.con.close()
         if self.fresh:
