@@ -84,6 +84,8 @@ def _rules():
         "stage_re": regex.compile("|".join(regex.escape(w) for w, _ in stage_words)),
         "stage_of": dict(stage_words),
         "future": tuple(r["stage"].get("future_markers", [])),
+        "future_prefix": regex.compile("(?:" + "|".join(regex.escape(w) for w in sorted(
+            r["stage"].get("future_prefixes", []), key=len, reverse=True)) + r")[^,;。]{0,8}$"),
         "co_markers": tuple(r["co_investor_markers"]),
         "claim_counts": [
             (c["name"], regex.compile(c["pattern"].replace("{NUM}", NUM)), c.get("unit", "项目"),
@@ -167,16 +169,22 @@ def _clause_bounds(text: str, sent: Sentence, pos: int) -> tuple[int, int]:
     return (a + 1 if a >= 0 else sent.start), (b if b >= 0 else sent.end)
 
 
-def _stage_near(text: str, a: int, b: int, anchor: int) -> str | None:
+_PROGRESSION = ("negotiating", "signed", "started", "operating")
+
+
+def _stage_near(text: str, a: int, b: int, anchor: int, most_advanced: bool = False) -> str | None:
+    """The stage word nearest to `anchor` in text[a:b] (or the most advanced one: 引进…建成投产 is
+    operating). Plans are skipped: 建成后, 投产后, 将于年底投产, 预计明年开工."""
     r = _rules()
     best = None
     for m in r["stage_re"].finditer(text, a, b):
-        if text.startswith(r["future"], m.end()):
-            continue                      # 建成后, 投产后: a plan, not the stage
+        if text.startswith(r["future"], m.end()) or r["future_prefix"].search(text, max(a, m.start() - 12), m.start()):
+            continue
+        stage = r["stage_of"][m.group()]
         dist = min(abs(m.start() - anchor), abs(m.end() - anchor))
-        key = (dist, -STAGE_ORDER.index(r["stage_of"][m.group()]))
+        key = (-_PROGRESSION.index(stage), dist) if most_advanced else (dist, -STAGE_ORDER.index(stage))
         if best is None or key < best[0]:
-            best = (key, r["stage_of"][m.group()])
+            best = (key, stage)
     return best[1] if best else None
 
 
@@ -267,11 +275,13 @@ def _project_after(text: str, a: int, b: int) -> tuple[str | None, int]:
     return None, a
 
 
-def _project_before(text: str, a: int, b: int) -> str | None:
+def _project_before(text: str, a: int, b: int, companies=()) -> str | None:
     r = _rules()
     best = None
     for pat in (r["proj_lead"], r["proj_de"]):
         for hit in pat.finditer(text, a, b):
+            if any(c.start <= hit.start() < c.end for c in companies):
+                continue                  # 开发 inside 新能源开发有限公司 is no verb
             end = _extend_to_xiangmu(text, hit.end("x"), b)
             if best is None or end > best[1]:
                 best = (text[hit.start("x"):end], end)
@@ -311,7 +321,7 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
     if project:
         rec.rules.append("project:after")
     else:
-        project = _project_before(text, left, a.start)
+        project = _project_before(text, left, a.start, m.companies)
         proj_end = a.end
         if project:
             rec.rules.append("project:before")
@@ -372,6 +382,10 @@ def _stage_in_context(text: str, sent: Sentence, left: int, right: int, c_start:
     para_start = 0 if para_start < 0 else para_start
     para_end = text.find("\n\n", sent.end)
     para_end = len(text) if para_end < 0 else para_end
+    seg_start = max(c_start, text.rfind(",", c_start, anchor) + 1)
+    stage = _stage_near(text, seg_start, c_end, anchor, most_advanced=True)   # the item's own predicate
+    if stage:
+        return stage
     for a, b in ((left, right), (c_start, c_end), (sent.start, sent.end), (para_start, para_end)):
         stage = _stage_near(text, a, b, anchor)
         if stage:
@@ -386,6 +400,24 @@ def _antecedent(text: str, sent: Sentence, m: Mentions) -> CompanyMention | None
     prev_start = max(para_start + 2 if para_start >= 0 else 0, text.rfind("。", 0, max(0, prev_end - 1)) + 1)
     cands = [c for c in m.companies if prev_start <= c.start and c.end <= prev_end]
     return cands[-1] if cands else None
+
+
+_CATAPHORA = regex.compile(r"^(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
+
+
+def _attach_cataphora(text: str, sentences: list[Sentence], records: list[RecordDraft], m: Mentions) -> None:
+    """该项目由X公司投资建设: the company of the project in the sentence before, when that record
+    has none."""
+    for i, sent in enumerate(sentences[1:], start=1):
+        hit = _CATAPHORA.match(text, sent.start, sent.end)
+        if not hit:
+            continue
+        prev = sentences[i - 1]
+        cos = [c for c in m.companies if c.start == hit.end()]
+        targets = [r for r in records if r.start == prev.start and not r.companies and r.amount is not None]
+        if cos and len(targets) == 1:
+            targets[0].companies = [cos[0]]
+            targets[0].rules.append("company:cataphora")
 
 
 def _paragraph_place(m: Mentions, sent: Sentence, text: str) -> PlaceMention | None:
@@ -444,7 +476,7 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
             kind = "agreement"
             # 与X公司签约,共建Y基地: the project follows in the clause
             lead = r["proj_lead"].search(text, c.end, c_end)
-            if lead and lead.start() - c.end <= 8:
+            if lead:
                 project = text[lead.start("x"):_extend_to_xiangmu(text, lead.end("x"), c_end)]
         elif f["clause_start"].search(text[max(sent.start, c.start - 6):c.start]) and f["builds"].match(after_slice):
             hit = f["builds"].match(after_slice)
@@ -653,6 +685,7 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
             rec.date = _date_for(m, sent, rec.anchor)
             rec.home = home
             records.append(rec)
+    _attach_cataphora(text, sentences, records, m)
     merged = merge_records(records)
     merged = [r for r in merged if "fragment" not in r.rules or "merged" in r.rules and (r.companies or r.project)]
     return merged, merge_claims(claims)

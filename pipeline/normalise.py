@@ -94,6 +94,8 @@ def normalise(text: str) -> str:
 
 _FRAGMENT_GAP = regex.compile(r"[ \t]+")
 _HAN_ONLY = regex.compile(r"\p{Han}+")
+# digits right after a Chinese character, then a layout space: a number broken by OCR (总投资1 2亿元)
+_BROKEN_NUMBER = regex.compile(r"(?:^|\p{Han})[\d.]+$")
 
 
 def _join(lines: list[str]) -> str:
@@ -105,7 +107,8 @@ def _join(lines: list[str]) -> str:
         fragments = deinterleave(fragments)
     out = []
     for f in fragments:
-        if out and out[-1][-1].isascii() and out[-1][-1].isalnum() and f[0].isascii() and f[0].isalnum():
+        if out and out[-1][-1].isascii() and out[-1][-1].isalnum() and f[0].isascii() and f[0].isalnum() \
+                and not _BROKEN_NUMBER.search(out[-1]):
             out.append(" ")    # keep words of Latin text (and numbers) apart
         out.append(f)
     return "".join(out)

@@ -76,3 +76,12 @@ def test_a_single_column_with_layout_spaces_keeps_its_order():
 ])
 def test_a_lost_character_is_marked_but_a_question_mark_stays(raw, expected):
     assert normalise(raw) == expected
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("集中签约开工1 6个项目总投资8 2.4亿元", "集中签约开工16个项目总投资82.4亿元"),
+    ("签订了总投资1\n2亿元的新能源项目", "签订了总投资12亿元的新能源项目"),
+    ("Made in China 2025", "Made in China 2025"),
+])
+def test_numbers_broken_by_ocr_are_joined(raw, expected):
+    assert normalise(raw) == expected
