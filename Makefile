@@ -28,6 +28,11 @@ test: $(STAMP)
 	$(VPY) -m pipeline regress
 	$(VPY) -m pytest
 
+# Throughput, memory, DuckDB load rate and cold start (docs/scaling.md): about 8 minutes on 2 cores;
+# figures in $(OUT)/bench.json. Never part of `make test`.
+bench: $(STAMP)
+	$(VPY) -m pipeline.bench --out $(OUT)
+
 # The review page: coverage tables and charts, articles with highlights, records linked to evidence.
 report: $(STAMP)
 	$(VPY) -m pipeline report --db $(OUT)/pipeline.duckdb --out $(OUT)/report.html

@@ -15,6 +15,12 @@ from .segment import SEGMENTERS
 def _cmd_extract(args) -> int:
     from .batch import run
 
+    if args.engine:
+        return _cmd_extract_engine(args)
+    if args.scheduler:
+        print("error: --scheduler needs --engine", file=sys.stderr)
+        return 2
+
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -44,6 +50,26 @@ def _cmd_extract(args) -> int:
     if args.strict and summary.failed:
         return 1
     return 0
+
+
+def _cmd_extract_engine(args) -> int:
+    """--engine NAME: the batch on a distributed engine, into partitioned Parquet (docs/scaling.md)."""
+    from .engine import run_engine
+
+    if args.db:
+        print("error: --db is not used with --engine (the engine writes Parquet under --out)", file=sys.stderr)
+        return 2
+    if args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        summary = run_engine(args.inputs, args.out, engine=args.engine, segmenter=args.segmenter,
+                             workers=args.jobs, scheduler_address=args.scheduler)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{summary.line()} → {args.out} ({summary.seconds:.1f}s)", file=sys.stderr)
+    return 1 if args.strict and summary.failed else 0
 
 
 def _cmd_schema(args) -> int:
@@ -90,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
                          "default: a fresh DIR/pipeline.duckdb")
     ex.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
     ex.add_argument("--quiet", action="store_true", help="no progress bar")
+    ex.add_argument("--engine", choices=("dask",), default=None,
+                    help="run on a distributed engine and write partitioned Parquet under --out "
+                         "(local cluster of --jobs workers unless --scheduler; see docs/scaling.md)")
+    ex.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                    help="with --engine dask: address of a running scheduler, e.g. tcp://host:8786")
     ex.set_defaults(func=_cmd_extract)
     rg = sub.add_parser("regress", help="score extraction against the gold files and the committed baseline")
     rg.add_argument("--corpus", default="corpora", help="folder searched for NAME.gold.json files")
