@@ -20,7 +20,6 @@ import regex
 from .companies import company_core
 from .mentions import AmountMention, CompanyMention, DateMention, PlaceMention
 from .rules import load_toml
-from .sectors import assign_sector
 from .sentences import Sentence
 
 NUM = r"(?:\d+|[一二两三四五六七八九十百千零〇]+)"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .extract import ArticleResult, extract_article
 from .models import Article
-from .read import RawArticle, read_inputs
+from .read import MAX_ARTICLE_CHARS, RawArticle, read_inputs
 from .write import JsonlWriter, Store
 
 BATCH = 256            # articles per database transaction
@@ -113,8 +113,55 @@ def _warm(segmenter: str) -> None:
     get_nlp(segmenter)
 
 
+class Planner:
+    """Decides, article by article and in input order, what a run does with it: extract it, take
+    the stored result (unchanged), or record it as a duplicate of an article with the same text."""
+
+    def __init__(self, store: Store | None, version: str):
+        self.store = store
+        self.version = version
+        self.seen: dict[str, str | None] = {}          # ids of this run → content hash
+        self.new_hash: dict[str, str] = {}             # texts planned for extraction → id
+
+    def admit(self, raw: RawArticle) -> bool:
+        """False for the same article given again in this run (accounted once); another article
+        under an id already used is kept under a new id (id~2)."""
+        if raw.id in self.seen:
+            if self.seen[raw.id] == raw.content_hash:
+                return False
+            n = 2
+            while f"{raw.id}~{n}" in self.seen:
+                n += 1
+            raw.id = f"{raw.id}~{n}"
+        self.seen[raw.id] = raw.content_hash
+        return True
+
+    def action(self, raw: RawArticle) -> tuple[str, str | None]:
+        store = self.store
+        h = raw.content_hash if raw.text and raw.text.strip() else None
+        if store is not None and raw.error is None and store.hash_of.get(raw.id) == raw.content_hash \
+                and store.version_of.get(raw.id) == self.version:
+            return "unchanged", None
+        stored = store.id_of_hash.get(h) if store is not None and h is not None else None
+        if raw.error is None and h is not None:
+            other = stored if stored not in (None, raw.id) else self.new_hash.get(h)
+            if other not in (None, raw.id):
+                return "duplicate", other
+            if len(raw.text) <= MAX_ARTICLE_CHARS:      # an article refused for its size is no original
+                self.new_hash.setdefault(h, raw.id)
+        return "extract", None
+
+
+def duplicate_result(raw: RawArticle, other: str, version: str) -> ArticleResult:
+    return ArticleResult(Article(article_id=raw.id, source=raw.source, title=raw.title, date=raw.date,
+                                 region=raw.region, origin=raw.origin, content_hash=raw.content_hash,
+                                 encoding=raw.encoding, duplicate_of=other, extractor=version, status="ok"))
+
+
 def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, jobs: int,
         progress: bool) -> Summary:
+    """Extract the inputs into out_dir (and db_path). While the workers extract one batch, the
+    parent stores and writes the one before, so the pool is never idle waiting for the database."""
     global _SEGMENTER
     _SEGMENTER = segmenter
     version = extractor_version()
@@ -122,83 +169,66 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
     writer = JsonlWriter(out_dir)
     summary = Summary()
     bar = Progress(_input_bytes([i for i in inputs if i != "-"]), progress)
+    planner = Planner(store, version)
     pool = None
-    seen: dict[str, str | None] = {}
     bytes_done = 0
-    try:
-        batch: list[RawArticle] = []
 
-        def flush() -> None:
-            nonlocal pool, bytes_done
-            plan: list[tuple[RawArticle, str, object]] = []
-            todo: list[RawArticle] = []
-            new_hash: dict[str, str] = {}
-            for raw in batch:
-                h = raw.content_hash if raw.text and raw.text.strip() else None
-                if raw.error is None and store.hash_of.get(raw.id) == raw.content_hash \
-                        and store.version_of.get(raw.id) == version:
-                    plan.append((raw, "unchanged", None))
-                elif raw.error is None and h is not None and (
-                        (store.id_of_hash.get(h) not in (None, raw.id)) or new_hash.get(h) not in (None, raw.id)):
-                    plan.append((raw, "duplicate", store.id_of_hash.get(h) or new_hash.get(h)))
-                else:
-                    plan.append((raw, "extract", None))
-                    todo.append(raw)
-                    if raw.error is None and h is not None:
-                        new_hash.setdefault(h, raw.id)
-            if jobs > 1 and len(todo) >= PARALLEL_MIN and pool is None:
-                _warm(segmenter)
-                pool = multiprocessing.get_context("fork").Pool(jobs)
-            if pool is not None and len(todo) >= PARALLEL_MIN:
-                done = pool.imap(_work, todo, chunksize=4)
+    def start(batch: list[RawArticle]):
+        """Plan a batch and set its extraction going; returns what finish() needs."""
+        nonlocal pool
+        plan = [(raw, *planner.action(raw)) for raw in batch]
+        todo = [raw for raw, action, _ in plan if action == "extract"]
+        if jobs > 1 and len(todo) >= PARALLEL_MIN and pool is None:
+            _warm(segmenter)
+            pool = multiprocessing.get_context("fork").Pool(jobs)
+        if pool is not None and len(todo) >= PARALLEL_MIN:
+            done = pool.imap(_work, todo, chunksize=4)
+        else:
+            done = map(_work, todo)
+        return plan, done
+
+    def finish(plan, done) -> None:
+        results = []
+        for raw, action, other in plan:
+            if action == "unchanged":
+                res = store.fetch(raw.id)
+                summary.unchanged += 1
+            elif action == "duplicate":
+                res = duplicate_result(raw, other, version)
+                summary.duplicates += 1
             else:
-                done = map(_work, todo)
-            extracted = {}
-            for raw, res in zip(todo, done):
+                res = next(done)
                 res.article.extractor = version
-                extracted[id(raw)] = res
-            results = []
-            for raw, action, other in plan:
-                if action == "unchanged":
-                    res = store.fetch(raw.id)
-                    summary.unchanged += 1
-                elif action == "duplicate":
-                    art = Article(article_id=raw.id, source=raw.source, title=raw.title, date=raw.date,
-                                  region=raw.region, origin=raw.origin, content_hash=raw.content_hash,
-                                  encoding=raw.encoding, duplicate_of=other, extractor=version, status="ok")
-                    res = ArticleResult(art)
-                    summary.duplicates += 1
-                else:
-                    res = extracted[id(raw)]
-                results.append((action, res))
-            store.add([res for action, res in results if action != "unchanged"])
-            for action, res in results:
-                writer.write(res)
-                summary.read += 1
-                summary.ok += res.article.status == "ok"
-                summary.failed += res.article.status == "error"
-                summary.records += len(res.records)
-                summary.claims += len(res.claims)
-            bar.update(summary.read, bytes_done)
-            batch.clear()
+            results.append((action, res))
+        store.add([res for action, res in results if action != "unchanged"])
+        for _action, res in results:
+            writer.write(res)
+            summary.read += 1
+            summary.ok += res.article.status == "ok"
+            summary.failed += res.article.status == "error"
+            summary.records += len(res.records)
+            summary.claims += len(res.claims)
+        bar.update(summary.read, bytes_done)
 
+    try:
+        pending = None
+        batch: list[RawArticle] = []
         for raw in read_inputs(inputs):
             bytes_done += len(raw.text.encode("utf-8")) if raw.text else 0
-            if raw.id in seen:
-                if seen[raw.id] == raw.content_hash:
-                    # the same article again in this run (a dump given twice): accounted once
-                    summary.read += 1
-                    summary.duplicates += 1
-                    continue
-                n = 2
-                while f"{raw.id}~{n}" in seen:   # another article under a used id: keep both
-                    n += 1
-                raw.id = f"{raw.id}~{n}"
-            seen[raw.id] = raw.content_hash
+            if not planner.admit(raw):
+                summary.read += 1            # the same article again in this run: accounted once
+                summary.duplicates += 1
+                continue
             batch.append(raw)
             if len(batch) >= BATCH:
-                flush()
-        flush()
+                started = start(batch)
+                if pending is not None:
+                    finish(*pending)
+                pending, batch = started, []
+        started = start(batch)
+        if pending is not None:
+            finish(*pending)
+        finish(*started)
     except BaseException:
         writer.close()
         store.abandon()

@@ -75,27 +75,16 @@ def plan_articles(inputs: list[str]) -> Iterator[tuple[object, str, str | None]]
     Article row pointing at the first article with the same text) or "again" (the same id and text
     given twice: counted, no row). Mirrors the id and duplicate handling of `batch.run` on a
     fresh database."""
-    from .read import MAX_ARTICLE_CHARS, read_inputs
+    from .batch import Planner
+    from .read import read_inputs
 
-    seen: dict[str, str | None] = {}
-    first_of_hash: dict[str, str] = {}
+    planner = Planner(None, "")
     for raw in read_inputs(inputs):
-        if raw.id in seen:
-            if seen[raw.id] == raw.content_hash:
-                yield raw, "again", None
-                continue
-            n = 2
-            while f"{raw.id}~{n}" in seen:
-                n += 1
-            raw.id = f"{raw.id}~{n}"
-        seen[raw.id] = raw.content_hash
-        h = raw.content_hash if raw.text and raw.text.strip() else None
-        if raw.error is None and h is not None and first_of_hash.get(h, raw.id) != raw.id:
-            yield raw, "duplicate", first_of_hash[h]
+        if not planner.admit(raw):
+            yield raw, "again", None
             continue
-        if raw.error is None and h is not None and len(raw.text) <= MAX_ARTICLE_CHARS:
-            first_of_hash[h] = raw.id
-        yield raw, "extract", None
+        action, other = planner.action(raw)
+        yield raw, action, other
 
 
 def partitions(plan, max_articles: int = PARTITION_ARTICLES, max_chars: int = PARTITION_CHARS,
@@ -145,17 +134,15 @@ def _write_table(table, out: str, name: str, part_no: int) -> None:
 
 def extract_partition(part_no: int, items: list, segmenter: str, out: str, version: str) -> dict:
     """Extract one partition and write its three Parquet files; returns its counts."""
-    from .extract import ArticleResult, extract_article
+    from .batch import duplicate_result
+    from .extract import extract_article
     from .models import Article, Claim, Record
     from .write import arrow_table
 
     results = []
     for raw, action, other in items:
         if action == "duplicate":
-            art = Article(article_id=raw.id, source=raw.source, title=raw.title, date=raw.date, region=raw.region,
-                          origin=raw.origin, content_hash=raw.content_hash, encoding=raw.encoding,
-                          duplicate_of=other, extractor=version, status="ok")
-            results.append(ArticleResult(art))
+            results.append(duplicate_result(raw, other, version))
         else:
             res = extract_article(raw, segmenter)
             res.article.extractor = version

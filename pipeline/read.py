@@ -9,7 +9,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import sys
 import zlib
 from dataclasses import dataclass

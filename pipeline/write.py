@@ -44,13 +44,15 @@ def _arrow_type(annotation) -> pa.DataType:
     return pa.string()
 
 
-def arrow_table(model_cls, rows: list[dict]) -> pa.Table:
-    """An Arrow table with one column per model field (in model order), even when empty."""
+def arrow_table(model_cls, rows: list) -> pa.Table:
+    """An Arrow table with one column per model field (in model order), even when empty. Rows are
+    dicts or model instances (read attribute by attribute: no per-row model_dump)."""
     names = list(model_cls.model_fields)
     arrays = []
+    as_dicts = bool(rows) and isinstance(rows[0], dict)
     for n in names:
         typ = _arrow_type(model_cls.model_fields[n].annotation)
-        values = [r.get(n) for r in rows]
+        values = [r.get(n) for r in rows] if as_dicts else [getattr(r, n) for r in rows]
         if typ == pa.string():
             values = [None if v is None else str(v) for v in values]
         arrays.append(pa.array(values, type=typ))
@@ -103,17 +105,19 @@ class Store:
             return
         ids = [r.article.article_id for r in results]
         tables = {
-            "articles": arrow_table(Article, [r.article.model_dump() for r in results]),
-            "records": arrow_table(Record, [x.model_dump() for r in results for x in r.records]),
-            "claims": arrow_table(Claim, [x.model_dump() for r in results for x in r.claims]),
+            "articles": arrow_table(Article, [r.article for r in results]),
+            "records": arrow_table(Record, [x for r in results for x in r.records]),
+            "claims": arrow_table(Claim, [x for r in results for x in r.claims]),
         }
+        stored_before = any(i in self.hash_of for i in ids)
         ids_t = pa.table({"article_id": pa.array(ids, type=pa.string())})
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
             con.register("ids_t", ids_t)
             for table, arrow in tables.items():
-                con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM ids_t)")
+                if stored_before:      # replace the rows of articles stored by an earlier run
+                    con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM ids_t)")
                 con.register("batch_t", arrow)
                 con.execute(f"INSERT INTO {table} {_select(table, 'batch_t')}")
                 con.unregister("batch_t")
