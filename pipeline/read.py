@@ -63,7 +63,9 @@ def expand_inputs(inputs: list[str]) -> list[Path]:
         if not p.exists():
             raise UsageError(f"input path does not exist: {raw}")
         if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.is_file() and is_article_file(q))
+            # files, and links that lead nowhere (they become error rows, not silent gaps)
+            found = sorted(q for q in p.rglob("*") if (q.is_file() or (q.is_symlink() and not q.exists()))
+                           and is_article_file(q))
             out.extend(found)
         else:
             out.append(p)

@@ -57,10 +57,11 @@ def test_every_kind_of_bad_input_is_an_error_row_and_the_batch_goes_on(tmp_path)
     (d / "baddate.meta.json").write_text(json.dumps({"date": "2023-02-30"}), encoding="utf-8")
     lines = [json.dumps(article(1), ensure_ascii=False), "{broken json", json.dumps({"id": "t", "text": ["list"]}),
              json.dumps({"id": "e", "text": ""}), json.dumps({"id": "m", "title": "no text"}),
-             json.dumps({"id": "big", "text": "签" * 2_100_000})]
+             json.dumps({"id": "big", "text": "签" * 17_500_000}, ensure_ascii=False)]   # 50 MB on one line
     (d / "dump.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     gz = gzip.compress(("\n".join(json.dumps(article(i), ensure_ascii=False) for i in range(2, 60)) + "\n").encode())
     (d / "cut.jsonl.gz").write_bytes(gz[: len(gz) * 2 // 3])
+    (d / "dangling.txt").symlink_to(d / "nowhere.txt")          # a link to nothing: unreadable
     locked = d / "locked.txt"
     locked.write_text("襄城县签约。", encoding="utf-8")
     locked.chmod(0)
@@ -81,6 +82,7 @@ def test_every_kind_of_bad_input_is_an_error_row_and_the_batch_goes_on(tmp_path)
     assert "exceeds the limit" in arts["big"]["error"]
     cut_errors = [a for a in arts.values() if a["origin"].startswith(str(d / "cut.jsonl.gz")) and a["status"] == "error"]
     assert len(cut_errors) == 1 and "cannot read" in cut_errors[0]["error"]
+    assert arts["dangling"]["status"] == "error" and "cannot read" in arts["dangling"]["error"]
     if os.geteuid() != 0:          # root reads files whatever their mode
         assert "Permission denied" in arts["locked"]["error"]
     assert "failed" in proc.stderr and "read" in proc.stderr
