@@ -142,6 +142,14 @@ def _claim_whole_equal(g: dict, s: dict) -> bool:
     return abs(float(gt) - float(st)) < 1e-6 and (g.get("currency") or "CNY") == (s.get("currency") or "CNY")
 
 
+def _unmatched(rep: ArticleReport, kind: str, gold: list[dict], system: list[dict],
+               matched_gold: set[int], matched_system: set[int], describe) -> None:
+    """Note the gold items nobody matched (missing) and the system items that match nothing (spurious)."""
+    rep.problems.extend(f"missing {kind}: {describe(g)}" for i, g in enumerate(gold) if i not in matched_gold)
+    rep.problems.extend(f"spurious {kind}: {describe(x)} [{x.get('rule')}]"
+                        for j, x in enumerate(system) if j not in matched_system)
+
+
 def evaluate(corpus: Path, segmenter: str = "jieba") -> tuple[dict, list[ArticleReport]]:
     """Extract every gold-annotated article under `corpus` and score it. Returns (figures, reports)."""
     field_counts = {(f, mode): Counts() for f in FIELDS for mode in ("strict", "lenient")}
@@ -168,12 +176,8 @@ def evaluate(corpus: Path, segmenter: str = "jieba") -> tuple[dict, list[Article
         pairs = align(g_recs, sys_recs)
         pg = {i for i, _ in pairs}
         ps = {j for _, j in pairs}
-        for i, g in enumerate(g_recs):
-            if i not in pg:
-                rep.problems.append(f"missing record: {g.get('company')} / {g.get('county')} / {g.get('amount')} / {g.get('project')}")
-        for j, s in enumerate(sys_recs):
-            if j not in ps:
-                rep.problems.append(f"spurious record: {s.get('company')} / {s.get('county')} / {s.get('amount')} / {s.get('project')} [{s.get('rule')}]")
+        _unmatched(rep, "record", g_recs, sys_recs, pg, ps,
+                   lambda x: f"{x.get('company')} / {x.get('county')} / {x.get('amount')} / {x.get('project')}")
         for mode in ("strict", "lenient"):
             lenient = mode == "lenient"
             for f in FIELDS:
@@ -209,12 +213,8 @@ def evaluate(corpus: Path, segmenter: str = "jieba") -> tuple[dict, list[Article
         whole["claims"].add(Counts(good, len(sys_claims) - good, len(g_claims) - good))
         cg = {i for i, j in cpairs if _claim_whole_equal(g_claims[i], sys_claims[j])}
         cs = {j for i, j in cpairs if _claim_whole_equal(g_claims[i], sys_claims[j])}
-        for i, g in enumerate(g_claims):
-            if i not in cg:
-                rep.problems.append(f"missing claim: {g.get('scope')} {g.get('project_count')} / {g.get('total_amount')}")
-        for j, s in enumerate(sys_claims):
-            if j not in cs:
-                rep.problems.append(f"spurious claim: {s.get('scope')} {s.get('project_count')} / {s.get('total_amount')} [{s.get('rule')}]")
+        _unmatched(rep, "claim", g_claims, sys_claims, cg, cs,
+                   lambda x: f"{x.get('scope')} {x.get('project_count')} / {x.get('total_amount')}")
     figures = {
         "articles": len(gold_files),
         "fields": {f"{f}:{mode}": field_counts[(f, mode)].prf() for f in FIELDS for mode in ("strict", "lenient")},
