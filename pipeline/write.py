@@ -12,6 +12,7 @@ killed run leaves the batches it committed, and the next run completes the rest.
 from __future__ import annotations
 
 import json
+import operator
 import os
 from pathlib import Path
 
@@ -49,12 +50,15 @@ def arrow_table(model_cls, rows: list) -> pa.Table:
     dicts or model instances (read attribute by attribute: no per-row model_dump)."""
     names = list(model_cls.model_fields)
     arrays = []
-    as_dicts = bool(rows) and isinstance(rows[0], dict)
-    for n in names:
+    if rows and isinstance(rows[0], dict):
+        columns = [[r.get(n) for r in rows] for n in names]
+    elif rows:
+        get = operator.attrgetter(*names)            # one C call per row, then columns by zip
+        columns = [list(c) for c in zip(*map(get, rows))]
+    else:
+        columns = [[] for _ in names]
+    for n, values in zip(names, columns):
         typ = _arrow_type(model_cls.model_fields[n].annotation)
-        values = [r.get(n) for r in rows] if as_dicts else [getattr(r, n) for r in rows]
-        if typ == pa.string():
-            values = [None if v is None else str(v) for v in values]
         arrays.append(pa.array(values, type=typ))
     return pa.Table.from_arrays(arrays, names=names)
 
