@@ -278,7 +278,7 @@ def _project_before(text: str, a: int, b: int, companies=()) -> str | None:
     r = _rules()
     best = None
     for pat in (r["proj_lead"], r["proj_de"]):
-        for hit in pat.finditer(text, a, b):
+        for hit in pat.finditer(text, a, b, overlapped=True):
             if any(c.start <= hit.start() < c.end for c in companies):
                 continue                  # 开发 inside 新能源开发有限公司 is no verb
             end = _extend_to_xiangmu(text, hit.end("x"), b)
@@ -401,7 +401,7 @@ def _antecedent(text: str, sent: Sentence, m: Mentions) -> CompanyMention | None
     return cands[-1] if cands else None
 
 
-_CATAPHORA = regex.compile(r"^(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
+_CATAPHORA = regex.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
 
 
 def _attach_cataphora(text: str, sentences: list[Sentence], records: list[RecordDraft], m: Mentions) -> None:
@@ -581,6 +581,9 @@ def _claim_kind(c: ClaimDraft) -> tuple:
 
 
 def _same_claim(c: ClaimDraft, k: ClaimDraft, tol: Decimal) -> bool:
+    if c.count is not None and c.count == k.count and c.total is not None and k.total is not None \
+            and c.total.amount_yi == k.total.amount_yi:
+        return True                       # the same count and the same total: one figure
     if (c.count_qualifier or k.count_qualifier) and c.count is not None and k.count is not None:
         # headline 逾40个项目,总投资超800亿 vs body 43个,总投资超800亿: one figure
         lo, hi = sorted((c.count, k.count))
@@ -599,11 +602,21 @@ def _same_claim(c: ClaimDraft, k: ClaimDraft, tol: Decimal) -> bool:
         return c.total.amount_yi == k.total.amount_yi or bool(
             (c.total.qualifier or k.total.qualifier or c.total.vague or k.total.vague)
             and _total_close(c.total, k.total, tol))
-    if c.total is not None and k.total is not None:     # a total-only claim (揽金近200亿)
+    if c.total is not None and k.total is not None:     # a total-only claim (揽金近200亿, 揽金88亿)
         return c.total.amount_yi == k.total.amount_yi or bool(
             (c.total.qualifier or k.total.qualifier or c.total.vague or k.total.vague)
-            and _total_close(c.total, k.total, tol))
+            and _total_close(c.total, k.total, tol)) or _rounded_of(c, k) or _rounded_of(k, c)
     return False
+
+
+def _rounded_of(a: ClaimDraft, b: ClaimDraft) -> bool:
+    """a is a total-only claim whose figure is b's rounded (揽金88亿 for 88.6亿元): fewer decimals,
+    within 5%."""
+    if a.count is not None or a.total.amount_yi is None or b.total.amount_yi is None:
+        return False
+    decimals = lambda d: max(0, -d.normalize().as_tuple().exponent)
+    return decimals(a.total.amount_yi) < decimals(b.total.amount_yi) and \
+        _total_close(a.total, b.total, Decimal("0.05"))
 
 
 def _combine(k: ClaimDraft, c: ClaimDraft) -> ClaimDraft:
