@@ -32,7 +32,7 @@ _QUALIFIER_TAIL = regex.compile(r"(约|近|超过|超|逾|达到|达|为|共|计
 _STOP_RE = regex.compile(rf"[{_STOP}]")
 _LOCATIVE_START = regex.compile(r"^(?:在|于|到|落户|选址)")
 _INVEST_BUILD = regex.compile(r"(?:投资|出资|公司|集团)(?:投资)?(?:建设|兴建|打造|投建)")
-_DETERMINER = regex.compile(r"^(?:一个|一座|一处|该|这个|其|新的|了|的)")
+_DETERMINER = regex.compile(r"^(?:一个|一座|一处|该|这个|其|新的|了|的|正在就|正就|正在|正|还就|也就)")
 _DENG_TAIL = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项|宗)?[\p{Han}]{0,4}?项目$")
 _COUNT_NAME = regex.compile(r"(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)[\p{Han}]{0,4}项目$")
 _COMPANY_PROJECT = regex.compile(rf"(?P<x>[^{_STOP}、]{{0,20}}?)(?:等)?(?:项目)")
@@ -94,6 +94,7 @@ def _rules():
         "total_words": tuple(sorted(r["total_words"], key=len, reverse=True)),
         "total_only_words": tuple(sorted(r["total_only_words"], key=len, reverse=True)),
         "tolerance": Decimal(str(r["headline_tolerance"])),
+        "target_re": regex.compile("|".join(regex.escape(w) for w in r["target_words"])),
     }
 
 
@@ -206,6 +207,8 @@ def _claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) 
         for hit in pat.finditer(text, sent.start, sent.end):
             if any(hit.start() < e and s < hit.end() for s, e, *_ in found):
                 continue
+            if _in_target_context(text, sent, hit.start()):
+                continue                     # 力争明年新签约亿元以上项目100个: a goal, not a result
             scope = hit.groupdict().get("scope") or ""
             cq = hit.groupdict().get("cq")
             found.append((hit.start(), hit.end(), name, count_value(hit.group("n")), unit, size_class, scope, cq))
@@ -247,6 +250,12 @@ def _claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) 
             word = next(w for w in r["total_only_words"] if text[max(sent.start, a.start - 10):a.start].find(w) >= 0)
             claims.append(ClaimDraft(sent.start, sent.end, a.start, word, None, None, a, rule="claim:total-only"))
     return claims
+
+
+def _in_target_context(text: str, sent: Sentence, pos: int) -> bool:
+    """Is there a goal word (力争, 目标...) earlier in the comma clause of pos?"""
+    floor = max(sent.start, text.rfind(",", sent.start, pos) + 1, text.rfind(";", sent.start, pos) + 1)
+    return bool(_rules()["target_re"].search(text, floor, pos))
 
 
 def _has_company_between(m: Mentions, a: int, b: int) -> bool:
@@ -358,7 +367,8 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
     left_places = [p for p in m.places if left <= p.start and p.end <= a.start and _county_level(p)]
     right_places = [p for p in m.places if a.end <= p.start and p.end <= c_end and p.start < right + 12
                     and _county_level(p) and r["locative_re"].search(text[max(a.end, p.start - 4):p.start])]
-    sent_places = [p for p in m.places if sent.start <= p.start and p.end <= a.start and _county_level(p)]
+    # an item of a ;-list never borrows the place of the item before it
+    sent_places = [p for p in m.places if c_start <= p.start and p.end <= a.start and _county_level(p)]
     if left_places:
         rec.place = left_places[-1]
         rec.rules.append("place:left")
@@ -498,8 +508,9 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
             continue
         rec = RecordDraft(sent.start, sent.end, c.start, companies=[c], project=_clean_project(project),
                           stage=stage, rules=[f"record-no-amount:{kind}"])
-        # a list of agreements (A与B的协议,C与D的协议) scopes places to the comma clause
-        floor = max(c_start, text.rfind(",", c_start, c.start) + 1) if kind == "agreement" else sent.start
+        # a list of agreements (A与B的协议,C与D的协议) scopes places to the comma clause; otherwise
+        # the ;-clause (an item of a list never borrows the place of the item before it)
+        floor = max(c_start, text.rfind(",", c_start, c.start) + 1) if kind == "agreement" else c_start
         places = [p for p in m.places if floor <= p.start and p.end <= c.start and _county_level(p)]
         if places:
             rec.place = places[-1]
@@ -672,6 +683,8 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
             prev_end = invest[i - 1].end if i > 0 else sent.start
             next_start = invest[i + 1].start if i + 1 < len(invest) else sent.end
             rec = _record_for_amount(text, sent, a, m, prev_end, next_start)
+            if not rec.companies and (a.vague or _in_target_context(text, sent, a.start)):
+                continue                     # 过亿元签约项目, 力争…突破650亿元: no project of its own
             if rec.companies or rec.project:
                 if rec.place is None:
                     rec.place = _paragraph_place(m, sent, text)

@@ -141,7 +141,7 @@ def _joins_a_word(left: str, right: str) -> bool:
 def deinterleave(fragments: list[str]) -> list[str]:
     """Fragments in reading order: as printed, or the even ones then the odd ones (two columns
     read across), whichever joins more words at the fragment ends. The second reading must win
-    clearly (by at least 3 joins, and at half of its joins or more), else the printed order stays."""
+    clearly (by at least 3 joins, and twice as many), else the printed order stays."""
     han = [f for f in fragments if regex.match(r"\p{Han}", f[-1]) and len(f) >= 4]
     if len(han) < len(fragments) * 0.6:
         return fragments
@@ -149,6 +149,6 @@ def deinterleave(fragments: list[str]) -> list[str]:
     even, odd = fragments[0::2], fragments[1::2]
     joins = list(zip(even, even[1:])) + list(zip(odd, odd[1:]))
     across = sum(_joins_a_word(a, b) for a, b in joins)
-    if across >= printed + 3 and across * 2 >= len(joins):
+    if across >= printed + 3 and across >= 2 * printed:
         return even + odd
     return fragments

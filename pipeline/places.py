@@ -225,8 +225,10 @@ def _accept(d: _Data, text: str, start: int, surface: str, prev: _Raw | None,
     for key, via in entries:
         t = d.targets[key]
         inside = any(t.inside(o) for o in outer)
-        if prefixed_only and not inside:
-            continue
+        if prefixed_only and not inside and not (
+                home is not None and t.city_code and t.city_code in (home.code, home.city_code)
+                and not text.startswith("域", end)):
+            continue                      # 城中区 alone: only in an article about its own city
         if via == "zone_home" and not (inside or (
                 not outer and _home_owns(t, home) and _left_ok(text, start, prev_end, ctx))):
             continue                      # after a place: only that place's zone (襄城经开区)
