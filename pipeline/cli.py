@@ -136,6 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def run_standalone(register, command: str, module: str, argv: list[str] | None) -> int:
+    """`python -m pipeline.MODULE ARGS` = `python -m pipeline COMMAND ARGS`, for one subcommand."""
+    parser = argparse.ArgumentParser(prog=f"python -m pipeline.{module}")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args([command, *(sys.argv[1:] if argv is None else argv)])
+    return args.func(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "command", None) == "extract" and args.jobs is None:

@@ -40,25 +40,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from .batch import Summary
+
 ENGINES = ("dask",)
 TABLES = ("records", "claims", "articles")
+
 PARTITION_ARTICLES = 128
 PARTITION_CHARS = 1_000_000
 IN_FLIGHT_PER_WORKER = 3
 
 
 @dataclass
-class EngineSummary:
-    engine: str
-    scheduler: str
-    workers: int
+class EngineSummary(Summary):
+    """The counts of a batch run (read, ok, failed, duplicates, records, claims) and the engine's."""
+    engine: str = "dask"
+    scheduler: str = ""
+    workers: int = 0
     partitions: int = 0
-    read: int = 0
-    ok: int = 0
-    failed: int = 0
-    duplicates: int = 0
-    records: int = 0
-    claims: int = 0
     seconds: float = 0.0
     out: str = ""
 

@@ -12,7 +12,6 @@ carries no script at all, and its Content-Security-Policy forbids scripts and re
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import decimal
 import html
@@ -471,11 +470,8 @@ def register(subparsers) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.report")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
-    args = parser.parse_args(["report", *(sys.argv[1:] if argv is None else argv)])
-    return args.func(args)
+    from .cli import run_standalone
+    return run_standalone(register, "report", "report", argv)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ columns), amounts print without DECIMAL padding (425.9, not 425.900000), long ce
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import decimal
 import sys
@@ -232,11 +231,8 @@ def register(subparsers) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.sqlshell")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
-    args = parser.parse_args(["sql", *(sys.argv[1:] if argv is None else argv)])
-    return args.func(args)
+    from .cli import run_standalone
+    return run_standalone(register, "sql", "sqlshell", argv)
 
 
 if __name__ == "__main__":
