@@ -116,12 +116,9 @@ def _join(lines: list[str]) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _words() -> dict:
-    import logging
-
-    import jieba
-    jieba.setLogLevel(logging.WARNING)
-    jieba.dt.check_initialized()
-    return jieba.dt.FREQ
+    """jieba's dictionary (with the user lexicon: the same words whatever ran first)."""
+    from .segment import _jieba
+    return _jieba().dt.FREQ
 
 
 def _joins_a_word(left: str, right: str) -> bool:
