@@ -19,9 +19,13 @@ from pathlib import Path
 from .extract import ArticleResult, extract_article
 from .models import Article
 from .read import MAX_ARTICLE_CHARS, RawArticle, read_inputs
-from .write import JsonlWriter, Store
+from .write import JsonlWriter, Packed, Store, pack
 
-BATCH = 256            # articles per database transaction
+BATCH = 256            # articles planned and handed to the workers at a time
+CHUNK = 16             # articles per worker task (extracted and packed together)
+COMMIT_EVERY = 8192    # articles per database transaction: DuckDB inserts large Arrow tables at
+                       # 400k-800k records/s but small ones far slower (a fixed cost per cell and
+                       # insert); a killed --db run redoes at most this many articles
 PARALLEL_MIN = 16      # below this many articles to extract in a batch, no worker pool
 
 
@@ -100,17 +104,29 @@ def _input_bytes(inputs: list[str]) -> int:
 
 
 _SEGMENTER = "jieba"
+_VERSION: str | None = None
 
 
 def _work(raw: RawArticle) -> ArticleResult:
     return extract_article(raw, _SEGMENTER)
 
 
+def _work_chunk(raws: list[RawArticle]) -> Packed:
+    """Extract a few articles and pack them (JSONL lines, Arrow tables): in a worker when there is
+    a pool, so the parent has little left to do per article."""
+    results = []
+    for raw in raws:
+        res = extract_article(raw, _SEGMENTER)
+        res.article.extractor = _VERSION
+        results.append(res)
+    return pack(results)
+
+
 def _warm(segmenter: str) -> None:
     """Load the rules and the segmenter once, before the workers are forked."""
-    from .segment import get_nlp
+    from .segment import warm
+    warm(segmenter)
     extract_article(RawArticle(id="warm-up", origin="-", text="某县与某某集团签订了总投资5亿元的项目。"), segmenter)
-    get_nlp(segmenter)
 
 
 class Planner:
@@ -159,12 +175,14 @@ def duplicate_result(raw: RawArticle, other: str, version: str) -> ArticleResult
 
 
 def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, jobs: int,
-        progress: bool) -> Summary:
+        progress: bool, commit_every: int = COMMIT_EVERY) -> Summary:
     """Extract the inputs into out_dir (and db_path). While the workers extract one batch, the
-    parent stores and writes the one before, so the pool is never idle waiting for the database."""
-    global _SEGMENTER
+    parent stores and writes the one before, so the pool is never idle waiting for the database.
+    Results are committed to the database every `commit_every` articles, each time in one
+    transaction, and their JSONL lines are written once they are committed."""
+    global _SEGMENTER, _VERSION
     _SEGMENTER = segmenter
-    version = extractor_version()
+    version = _VERSION = extractor_version()
     store = Store(db_path or out_dir / "pipeline.duckdb", fresh=db_path is None, out_dir=out_dir)
     writer = JsonlWriter(out_dir)
     summary = Summary()
@@ -178,36 +196,56 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         nonlocal pool
         plan = [(raw, *planner.action(raw)) for raw in batch]
         todo = [raw for raw, action, _ in plan if action == "extract"]
+        chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
         if jobs > 1 and len(todo) >= PARALLEL_MIN and pool is None:
             _warm(segmenter)
             pool = multiprocessing.get_context("fork").Pool(jobs)
         if pool is not None and len(todo) >= PARALLEL_MIN:
-            done = pool.imap(_work, todo, chunksize=4)
+            done = pool.imap(_work_chunk, chunks)
         else:
-            done = map(_work, todo)
+            done = map(_work_chunk, chunks)
         return plan, done
 
     def finish(plan, done) -> None:
-        results = []
+        extracted = ((p, k) for p in done for k in range(len(p)))
+        to_write: list[list] = []       # [Packed, i, j]: runs of articles in input order
+        to_store: list[list] = []
         for raw, action, other in plan:
             if action == "unchanged":
-                res = store.fetch(raw.id)
+                p, k = pack([store.fetch(raw.id)]), 0
                 summary.unchanged += 1
             elif action == "duplicate":
-                res = duplicate_result(raw, other, version)
+                p, k = pack([duplicate_result(raw, other, version)]), 0
                 summary.duplicates += 1
             else:
-                res = next(done)
-                res.article.extractor = version
-            results.append((action, res))
-        store.add([res for action, res in results if action != "unchanged"])
-        for _action, res in results:
-            writer.write(res)
+                p, k = next(extracted)
+            for runs in (to_write,) if action == "unchanged" else (to_write, to_store):
+                if runs and runs[-1][0] is p and runs[-1][2] == k:
+                    runs[-1][2] = k + 1
+                else:
+                    runs.append([p, k, k + 1])
             summary.read += 1
-            summary.ok += res.article.status == "ok"
-            summary.failed += res.article.status == "error"
-            summary.records += len(res.records)
-            summary.claims += len(res.claims)
+            summary.ok += p.ok[k]
+            summary.failed += not p.ok[k]
+            summary.records += p.n_records[k]
+            summary.claims += p.n_claims[k]
+        held_store.extend(to_store)
+        held_write.extend(to_write)
+        held[0] += len(plan)
+        if held[0] >= commit_every:
+            commit()
+
+    held_store: list[list] = []
+    held_write: list[list] = []
+    held = [0]
+
+    def commit() -> None:
+        store.add_packed([tuple(r) for r in held_store])
+        for p, i, j in held_write:
+            writer.write_packed(p, i, j)
+        held_store.clear()
+        held_write.clear()
+        held[0] = 0
         bar.update(summary.read, bytes_done)
 
     try:
@@ -229,6 +267,7 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         if pending is not None:
             finish(*pending)
         finish(*started)
+        commit()
     except BaseException:
         writer.close()
         store.abandon()

@@ -33,10 +33,13 @@ def _cmd_extract(args) -> int:
     if args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return 2
+    if args.commit_every is not None and args.commit_every < 1:
+        print("error: --commit-every must be at least 1", file=sys.stderr)
+        return 2
     t0 = time.time()
     try:
         summary = run(args.inputs, out, Path(args.db) if args.db else None, args.segmenter, args.jobs,
-                      progress=sys.stderr.isatty() and not args.quiet)
+                      progress=sys.stderr.isatty() and not args.quiet, **({"commit_every": args.commit_every} if args.commit_every else {}))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -116,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "default: a fresh DIR/pipeline.duckdb")
     ex.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: all cores)")
     ex.add_argument("--quiet", action="store_true", help="no progress bar")
+    ex.add_argument("--commit-every", type=int, default=None, metavar="N",
+                    help="articles per database transaction (default 8192, batch.COMMIT_EVERY); the JSONL lines of "
+                         "articles are written once they are committed, and a killed --db run redoes "
+                         "at most N articles")
     ex.add_argument("--engine", choices=("dask",), default=None,
                     help="run on a distributed engine and write partitioned Parquet under --out "
                          "(local cluster of --jobs workers unless --scheduler; see docs/scaling.md)")

@@ -163,9 +163,9 @@ def warm_worker(segmenter: str) -> None:
     """Load the rules, the segmenter and its user words (rules/lexicon.txt) in this process."""
     from .extract import extract_article
     from .read import RawArticle
-    from .segment import get_nlp
+    from .segment import warm
 
-    get_nlp(segmenter)
+    warm(segmenter)
     extract_article(RawArticle(id="warm-up", origin="-", text="某县与某某集团签订了总投资5亿元的项目。"), segmenter)
 
 
@@ -173,7 +173,7 @@ def worker_info(segmenter: str) -> dict:
     """What a worker process has: its extractor version, whether the segmenter is loaded, and the
     user words (rules/lexicon.txt) missing from jieba's dictionary in this process."""
     from .batch import extractor_version
-    from .segment import _load_user_words, get_nlp
+    from .segment import _jieba, _load_user_words, get_nlp
 
     words: list[str] = []
     _load_user_words(lambda w, f: words.append(w))
@@ -181,9 +181,9 @@ def worker_info(segmenter: str) -> dict:
     if segmenter == "jieba":
         import jieba
         missing = [w for w in words if w not in jieba.dt.FREQ]
-    info = getattr(get_nlp, "cache_info", None)
+    info = (_jieba if segmenter == "jieba" else get_nlp).cache_info()
     return {"version": extractor_version(), "pid": os.getpid(),
-            "loaded": info().currsize > 0 if info is not None else None,
+            "loaded": info.currsize > 0,
             "user_words": len(words), "user_words_missing": missing}
 
 

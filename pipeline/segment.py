@@ -125,6 +125,15 @@ def _jieba_spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def warm(name: str = "jieba") -> None:
+    """Load what `segment(..., name)` needs (jieba is always loaded: the place recogniser uses it)."""
+    if name not in SEGMENTERS:
+        raise ValueError(f"unknown segmenter {name!r}; choose one of {', '.join(SEGMENTERS)}")
+    _jieba()
+    if name != "jieba":
+        get_nlp(name)
+
+
 def segment(text: str, name: str = "jieba") -> list[tuple[int, int]] | tuple[tuple[int, int], ...]:
     """Token spans (start, end) of `text`, whitespace tokens left out."""
     if name == "jieba":

@@ -71,6 +71,65 @@ def _select(table: str, source: str) -> str:
     return f"SELECT * REPLACE ({casts}) FROM {source}"
 
 
+class Packed:
+    """The results of a run of articles, in the form they are stored and written: JSONL lines per
+    article and one Arrow table per database table. Workers pack what they extract, so the
+    parent process only writes strings and inserts ready Arrow tables (no per-row Python work).
+    Arrow tables pickle as Arrow IPC buffers: cheap to send back from a worker."""
+
+    __slots__ = ("ids", "hashes", "versions", "ok", "duplicate_of", "n_records", "n_claims", "lines",
+                 "tables", "_offsets")
+
+    def __init__(self, results: list):
+        arts = [r.article for r in results]
+        self.ids = [a.article_id for a in arts]
+        self.hashes = [a.content_hash for a in arts]
+        self.versions = [a.extractor for a in arts]
+        self.ok = [a.status == "ok" for a in arts]
+        self.duplicate_of = [a.duplicate_of for a in arts]
+        self.n_records = [len(r.records) for r in results]
+        self.n_claims = [len(r.claims) for r in results]
+        self.lines = [("".join(x.model_dump_json() + "\n" for x in r.records),
+                       "".join(x.model_dump_json() + "\n" for x in r.claims),
+                       json.dumps(r.article.model_dump(include=set(ARTICLE_JSON_FIELDS)), ensure_ascii=False) + "\n")
+                      for r in results]
+        self.tables = {
+            "articles": arrow_table(Article, arts),
+            "records": arrow_table(Record, [x for r in results for x in r.records]),
+            "claims": arrow_table(Claim, [x for r in results for x in r.claims]),
+        }
+        self._offsets = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getstate__(self):
+        return {k: getattr(self, k) for k in self.__slots__ if k != "_offsets"}
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            setattr(self, k, v)
+        self._offsets = None
+
+    def rows(self, i: int, j: int) -> dict[str, pa.Table]:
+        """The table rows of articles i..j-1 (zero-copy slices)."""
+        if self._offsets is None:
+            rec, cl = [0], [0]
+            for a, b in zip(self.n_records, self.n_claims):
+                rec.append(rec[-1] + a)
+                cl.append(cl[-1] + b)
+            self._offsets = (rec, cl)
+        rec, cl = self._offsets
+        t = self.tables
+        return {"articles": t["articles"].slice(i, j - i),
+                "records": t["records"].slice(rec[i], rec[j] - rec[i]),
+                "claims": t["claims"].slice(cl[i], cl[j] - cl[i])}
+
+
+def pack(results: list) -> Packed:
+    return Packed(results)
+
+
 class Store:
     """The DuckDB database of one run."""
 
@@ -105,37 +164,45 @@ class Store:
 
     def add(self, results) -> None:
         """Store a batch of ArticleResults in one transaction (old rows of their ids replaced)."""
-        if not results:
+        if results:
+            p = pack(results)
+            self.add_packed([(p, 0, len(p))])
+
+    def add_packed(self, parts: list[tuple[Packed, int, int]]) -> None:
+        """Store articles i..j-1 of each (Packed, i, j), in this order, in one transaction (old rows
+        of their ids replaced)."""
+        parts = [(p, i, j) for p, i, j in parts if j > i]
+        if not parts:
             return
-        ids = [r.article.article_id for r in results]
-        tables = {
-            "articles": arrow_table(Article, [r.article for r in results]),
-            "records": arrow_table(Record, [x for r in results for x in r.records]),
-            "claims": arrow_table(Claim, [x for r in results for x in r.claims]),
-        }
+        ids = [x for p, i, j in parts for x in p.ids[i:j]]
+        slices = [p.rows(i, j) for p, i, j in parts]
+        # one contiguous chunk per column: DuckDB scans an Arrow table of many small chunks very slowly
+        tables = {name: pa.concat_tables([sl[name] for sl in slices]).combine_chunks() for name in _MODELS}
         stored_before = any(i in self.hash_of for i in ids)
-        ids_t = pa.table({"article_id": pa.array(ids, type=pa.string())})
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
-            con.register("ids_t", ids_t)
-            for table, arrow in tables.items():
-                if stored_before:      # replace the rows of articles stored by an earlier run
+            if stored_before:          # replace the rows of articles stored by an earlier run
+                con.register("ids_t", pa.table({"article_id": pa.array(ids, type=pa.string())}))
+                for table in tables:
                     con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM ids_t)")
-                con.register("batch_t", arrow)
-                con.execute(f"INSERT INTO {table} {_select(table, 'batch_t')}")
-                con.unregister("batch_t")
-            con.unregister("ids_t")
+                con.unregister("ids_t")
+            for table, arrow in tables.items():
+                if arrow.num_rows:
+                    con.register("batch_t", arrow)
+                    con.execute(f"INSERT INTO {table} {_select(table, 'batch_t')}")
+                    con.unregister("batch_t")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-        for r in results:
-            a = r.article
-            self.hash_of[a.article_id] = a.content_hash
-            self.version_of[a.article_id] = a.extractor
-            if a.status == "ok" and a.duplicate_of is None and a.content_hash:
-                self.id_of_hash.setdefault(a.content_hash, a.article_id)
+        for p, i, j in parts:
+            for k in range(i, j):
+                aid, h = p.ids[k], p.hashes[k]
+                self.hash_of[aid] = h
+                self.version_of[aid] = p.versions[k]
+                if p.ok[k] and p.duplicate_of[k] is None and h:
+                    self.id_of_hash.setdefault(h, aid)
 
     def fetch(self, article_id: str):
         """The stored result of an article (for articles skipped because unchanged)."""
@@ -180,12 +247,19 @@ class JsonlWriter:
                        for name in ("records", "claims", "articles")}
 
     def write(self, result) -> None:
-        for r in result.records:
-            self._files["records"].write(r.model_dump_json() + "\n")
-        for c in result.claims:
-            self._files["claims"].write(c.model_dump_json() + "\n")
-        row = result.article.model_dump(include=set(ARTICLE_JSON_FIELDS))
-        self._files["articles"].write(json.dumps(row, ensure_ascii=False) + "\n")
+        p = pack([result])
+        self.write_packed(p, 0, 1)
+
+    def write_packed(self, p: Packed, i: int, j: int) -> None:
+        """The lines of articles i..j-1 of a Packed."""
+        rec, cl, art = self._files["records"], self._files["claims"], self._files["articles"]
+        for k in range(i, j):
+            r, c, a = p.lines[k]
+            if r:
+                rec.write(r)
+            if c:
+                cl.write(c)
+            art.write(a)
 
     def close(self) -> None:
         for fh in self._files.values():

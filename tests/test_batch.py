@@ -178,9 +178,10 @@ def test_killed_run_leaves_a_valid_database_and_the_next_run_completes_it(tmp_pa
     db = tmp_path / "store.duckdb"
     out = tmp_path / "o"
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", "extract", str(dump), "--out", str(out),
-                             "--db", str(db), "--jobs", "1"], cwd=ROOT, stderr=subprocess.DEVNULL)
+                             "--db", str(db), "--jobs", "1", "--commit-every", "256"], cwd=ROOT,
+                            stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline:          # wait until a first batch is committed, then kill
+    while time.time() < deadline:          # lines are written once committed: wait for a commit, then kill
         if (out / "articles.jsonl").exists() and len((out / "articles.jsonl").read_text().splitlines()) >= 256:
             break
         time.sleep(0.05)
