@@ -149,18 +149,25 @@ def find_companies(text: str, tokens=None) -> list[CompanyMention]:
     return out
 
 
+@functools.lru_cache(maxsize=65536)
+def _leading_place_end(core: str) -> int | None:
+    """End of the place name a company core starts with (贵州 in 贵州黔岭文化旅游发展), or None."""
+    from .places import find_places
+
+    places = [p for p in find_places(core) if p.start == 0]
+    return places[0].end if places else None
+
+
 def _place_prefixed_aliases(cores: list[str]) -> dict[str, str]:
     """Short core → long core, where the long core is a place name followed by the short core
     (贵州 + 黔岭 + 文化旅游发展). A long core that merely starts with the short one (上海电气环保 and
     上海电气) is another company, a subsidiary: not linked."""
-    from .places import find_places
-
     out: dict[str, str] = {}
     for long in cores:
-        places = [p for p in find_places(long) if p.start == 0]
-        if not places:
+        end = _leading_place_end(long)
+        if end is None:
             continue
-        rest = long[places[0].end:]
+        rest = long[end:]
         matches = [short for short in cores if short != long and len(short) >= 2 and rest.startswith(short)
                    and len(rest) > len(short)]
         if len(matches) == 1:
@@ -198,10 +205,12 @@ def link_companies(mentions: list[CompanyMention], text: str) -> list[CompanyMen
         for form in sorted(forms, key=len, reverse=True):
             if len(form) < 3:
                 continue
-            for hit in regex.finditer(regex.escape(form), text):
-                a, b = hit.span()
-                if any(a < te and ts < b for ts, te in taken):
-                    continue
-                taken.append((a, b))
-                linked.append(CompanyMention(a, b, form, canonical[core], core, rule="company:short-form"))
+            a = text.find(form)
+            while a >= 0:                  # every occurrence, left to right, not overlapping
+                b = a + len(form)
+                nxt = text.find(form, b)
+                if not any(a < te and ts < b for ts, te in taken):
+                    taken.append((a, b))
+                    linked.append(CompanyMention(a, b, form, canonical[core], core, rule="company:short-form"))
+                a = nxt
     return sorted(linked, key=lambda m: (m.start, m.end))

@@ -81,10 +81,21 @@ def parse_publication(value: str | dt.date | None) -> DateMention | None:
 
 
 def _to_pub(publication) -> _Pub | None:
+    if isinstance(publication, str):
+        return _str_to_pub(publication)
     if isinstance(publication, DateMention):
         mention = publication
     else:
         mention = parse_publication(publication)
+    return _mention_to_pub(mention)
+
+
+@functools.lru_cache(maxsize=4096)
+def _str_to_pub(publication: str) -> _Pub | None:
+    return _mention_to_pub(parse_publication(publication))
+
+
+def _mention_to_pub(mention: DateMention | None) -> _Pub | None:
     if mention is None:
         return None
     parts = [int(p) for p in mention.value.split("-")]

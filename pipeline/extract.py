@@ -34,11 +34,12 @@ class ArticleResult:
 
 
 def _year_of(date: str | None) -> int | None:
-    if date and regex.match(r"^\d{4}", date):
+    if date and _YEAR.match(date):
         return int(date[:4])
     return None
 
 
+_YEAR = regex.compile(r"\d{4}")
 _MONEY_HINT = regex.compile(r"[亿万元¥$€£]|港币|英镑")
 
 

@@ -94,6 +94,7 @@ def normalise(text: str) -> str:
 
 _FRAGMENT_GAP = regex.compile(r"[ \t]+")
 _HAN_ONLY = regex.compile(r"\p{Han}+")
+_HAN_CHAR = regex.compile(r"\p{Han}")
 # digits right after a Chinese character, then a layout space: a number broken by OCR (总投资1 2亿元)
 _BROKEN_NUMBER = regex.compile(r"(?:^|\p{Han})[\d.]+$")
 
@@ -139,7 +140,7 @@ def deinterleave(fragments: list[str]) -> list[str]:
     """Fragments in reading order: as printed, or the even ones then the odd ones (two columns
     read across), whichever joins more words at the fragment ends. The second reading must win
     clearly (by at least 3 joins, and twice as many), else the printed order stays."""
-    han = [f for f in fragments if regex.match(r"\p{Han}", f[-1]) and len(f) >= 4]
+    han = [f for f in fragments if _HAN_CHAR.match(f[-1]) and len(f) >= 4]
     if len(han) < len(fragments) * 0.6:
         return fragments
     printed = sum(_joins_a_word(a, b) for a, b in zip(fragments, fragments[1:]))
