@@ -164,6 +164,9 @@ def _place_prefixed_aliases(cores: list[str]) -> dict[str, str]:
     上海电气) is another company, a subsidiary: not linked."""
     out: dict[str, str] = {}
     for long in cores:
+        # only a core that holds another core after its first character can be an alias target
+        if not any(short != long and len(short) >= 2 and short in long[1:-1] for short in cores):
+            continue
         end = _leading_place_end(long)
         if end is None:
             continue

@@ -110,6 +110,7 @@ class _Rule:
     name: str
     kind: str
     pattern: regex.Pattern
+    needs: frozenset = frozenset()   # characters of which every match holds one (empty: no filter)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def _config() -> _Config:
 
     placeholder = regex.compile(r"\{(?P<name>[A-Z]+?)(?P<suffix>[0-9])?\}")
     rules = tuple(
-        _Rule(r["name"], r["kind"], regex.compile(placeholder.sub(expand, r["pattern"])))
+        _Rule(r["name"], r["kind"], regex.compile(placeholder.sub(expand, r["pattern"])), frozenset(r.get("needs", "")))
         for r in data["rules"]
     )
     unknown = {r.kind for r in rules} - set(_RESOLVERS)
@@ -444,7 +445,10 @@ def find_dates(text: str, publication: str | dt.date | DateMention | None = None
     pub = _to_pub(publication)
     probe = text.translate(_translation())
     candidates = []
+    present = set(probe)
     for order, rule in enumerate(cfg.rules):
+        if rule.needs and rule.needs.isdisjoint(present):
+            continue                                 # no character the rule's matches must hold
         for match in rule.pattern.finditer(probe, overlapped=True):
             if match.end() == match.start():
                 continue

@@ -275,30 +275,16 @@ def _home_owns(zone: _Target, home: _Target | None) -> bool:
         home.code if home.level in ("city", "province") else home.city_code)
 
 
-_ROOTS: dict[int, "regex.Pattern"] = {}
-
-
-def _roots_re(d: _Data):
-    """A character class of the first characters of all surfaces (a C-speed skip over the rest)."""
-    pat = _ROOTS.get(id(d.trie))
-    if pat is None:
-        chars = "".join(sorted(k for k in d.trie if k != _END))
-        pat = _ROOTS[id(d.trie)] = regex.compile("[" + "".join(regex.escape(c) for c in chars) + "]")
-    return pat
-
-
 def _scan(d: _Data, text: str, home: _Target | None, exclude) -> list[_Raw]:
     """Leftmost-longest walk of the surface trie; a rejected match backs off to shorter ones."""
     found: list[_Raw] = []
     trie, size = d.trie, len(text)
-    roots = _roots_re(d)
     i = 0
     while i < size:
-        hit = roots.search(text, i)          # jump to the next character that starts a surface
-        if hit is None:
-            break
-        i = hit.start()
-        node = trie[text[i]]
+        node = trie.get(text[i])
+        if node is None:
+            i += 1
+            continue
         ends, j = [], i + 1
         while node is not None:
             if _END in node:

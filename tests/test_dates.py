@@ -164,3 +164,26 @@ def test_absolute_day_round_trip(day):
     text = f"{day.year}年{day.month}月{day.day}日,项目签约"
     (m,) = find_dates(text)
     assert (m.value, m.precision) == (day.isoformat(), "day")
+
+
+def test_every_rule_match_holds_a_character_the_rule_needs():
+    """rules/dates.toml `needs`: find_dates skips a rule on a text without any of those characters,
+    which is only right if every match of the rule holds one. Checked on every match of every rule
+    in the date table and in all corpus articles."""
+    from pipeline.dates import _config, _translation
+    from pipeline.normalise import normalise
+    from pipeline.read import read_inputs
+
+    texts = [row["context"] for row in _rows()]
+    texts += [normalise(raw.text) for raw in read_inputs([str(Path(__file__).parent.parent / "corpora")]) if raw.text]
+    rules = _config().rules
+    assert all(rule.needs for rule in rules)
+    checked = 0
+    for text in texts:
+        probe = text.translate(_translation())
+        for rule in rules:
+            for m in rule.pattern.finditer(probe, overlapped=True):
+                if m.end() > m.start():
+                    assert rule.needs & set(m.group()), (rule.name, m.group())
+                    checked += 1
+    assert checked > 500
