@@ -7,6 +7,7 @@ loads them once.
 """
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import multiprocessing
@@ -249,24 +250,27 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         bar.update(summary.read, bytes_done)
 
     try:
-        pending = None
+        # Batches in flight: while the parent commits (seconds for a large transaction), the
+        # workers go on with the batches queued behind.
+        depth = 2 if jobs == 1 else max(2, commit_every // BATCH // 2 + 2)
+        pending: collections.deque = collections.deque()
         batch: list[RawArticle] = []
         for raw in read_inputs(inputs):
-            bytes_done += len(raw.text.encode("utf-8")) if raw.text else 0
+            if progress:
+                bytes_done += len(raw.text.encode("utf-8")) if raw.text else 0
             if not planner.admit(raw):
                 summary.read += 1            # the same article again in this run: accounted once
                 summary.duplicates += 1
                 continue
             batch.append(raw)
             if len(batch) >= BATCH:
-                started = start(batch)
-                if pending is not None:
-                    finish(*pending)
-                pending, batch = started, []
-        started = start(batch)
-        if pending is not None:
-            finish(*pending)
-        finish(*started)
+                pending.append(start(batch))
+                batch = []
+                while len(pending) > depth:
+                    finish(*pending.popleft())
+        pending.append(start(batch))
+        while pending:
+            finish(*pending.popleft())
         commit()
     except BaseException:
         writer.close()
