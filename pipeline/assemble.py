@@ -27,7 +27,9 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "七": 7, "八": 8, "九": 9}
 _STOP = ",;。!?:"
 STAGE_ORDER = ("signed", "negotiating", "started", "operating")
-_COUNT_HINT = regex.compile(r"[个家项宗]")
+# every claim_count pattern (rules/assemble.toml) has a numeral followed by 个/项/宗/家: a sentence
+# without one cannot hold a count (tests/test_assemble.py checks the patterns keep this shape)
+_COUNT_HINT = regex.compile(r"[\d一二两三四五六七八九十百千零〇][个家项宗]")
 _QUALIFIER_TAIL = regex.compile(r"(约|近|超过|超|逾|达到|达|为|共|计|约为|高达)+$")
 _STOP_RE = regex.compile(rf"[{_STOP}]")
 _LOCATIVE_START = regex.compile(r"^(?:在|于|到|落户|选址)")

@@ -31,3 +31,30 @@ def test_construction(row):
     want_claims = [(int(n) if n else None, float(t) if t else None)
                    for n, t in (item.split("/") for item in filter(None, row["claims"].split(";")))]
     assert got_claims == want_claims
+
+
+def test_count_hint_is_necessary_for_every_claim_count_pattern():
+    """assemble._COUNT_HINT skips sentences without a numeral + 个/项/宗/家: every claim_count
+    pattern must require one, and on the corpora no pattern matches where the hint does not."""
+    import tomllib
+    from pathlib import Path
+
+    from pipeline.assemble import _COUNT_HINT, _rules
+    from pipeline.normalise import normalise
+    from pipeline.read import read_inputs
+    from pipeline.sentences import split_sentences
+
+    root = Path(__file__).resolve().parent.parent
+    raw = tomllib.loads((root / "rules" / "assemble.toml").read_text(encoding="utf-8"))
+    for c in raw["claim_count"]:
+        assert any(f"(?P<n>{{NUM}}){tail}" in c["pattern"] for tail in ("(?:个|项|宗)", "(?:个|项)", "家")), c["name"]
+    matched = 0
+    for art in read_inputs([str(root / "corpora")]):
+        if not art.text:
+            continue
+        for s in split_sentences(normalise(art.text)):
+            hits = [pat for _n, pat, _u, _s in _rules()["claim_counts"] if pat.search(s.text)]
+            if hits:
+                matched += 1
+                assert _COUNT_HINT.search(s.text), s.text
+    assert matched > 100
