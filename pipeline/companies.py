@@ -29,8 +29,8 @@ def _rules():
     return {
         "suffix_re": regex.compile("|".join(regex.escape(s) for s in suffixes)),
         "boundary_words": sorted(r["boundary_words"], key=len, reverse=True),
-        "boundary_end_re": regex.compile("(?:" + "|".join(regex.escape(w) for w in
-                                                         sorted(r["boundary_words"], key=len, reverse=True)) + ")$"),
+        "boundary_set": frozenset(r["boundary_words"]),
+        "boundary_lens": sorted({len(w) for w in r["boundary_words"]}),
         "boundary_chars": set(r["boundary_chars"]),
         "countries": sorted(r["country_prefixes"], key=len, reverse=True),
         "generic_tail": sorted(r["generic_tail"], key=len, reverse=True),
@@ -63,6 +63,17 @@ def company_core(name: str) -> str:
     return core
 
 
+def _boundary_word_ends(text: str, lo: int, i: int, r: dict) -> bool:
+    """Does a boundary word (与, 签约, ...) end at i and start at lo or later?"""
+    words = r["boundary_set"]
+    for n in r["boundary_lens"]:
+        if i - n < lo:
+            break
+        if text[i - n:i] in words:
+            return True
+    return False
+
+
 def _left_edge(text: str, s: int, token_starts) -> int:
     r = _rules()
     i = s
@@ -77,7 +88,7 @@ def _left_edge(text: str, s: int, token_starts) -> int:
             continue
         if not _NAME_CHAR.match(ch):
             break
-        if r["boundary_end_re"].search(text, limit, i):
+        if _boundary_word_ends(text, limit, i, r):
             break
         if ch in r["boundary_chars"] and (token_starts is None or _starts(token_starts, i - 1)):
             # 日本森和精工株式会社: a country name just before is the start of the name, not 和
@@ -101,7 +112,7 @@ def _country_start(text: str, i: int, limit: int) -> int | None:
                 continue
             before = text[j - 1] if j > 0 else ""
             if not before or not _NAME_CHAR.match(before) or before in r["boundary_chars"] \
-                    or r["boundary_end_re"].search(text, max(0, j - 6), j):
+                    or _boundary_word_ends(text, max(0, j - 6), j, r):
                 return j
     return None
 

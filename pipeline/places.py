@@ -279,12 +279,13 @@ def _scan(d: _Data, text: str, home: _Target | None, exclude) -> list[_Raw]:
     """Leftmost-longest walk of the surface trie; a rejected match backs off to shorter ones."""
     found: list[_Raw] = []
     trie, size = d.trie, len(text)
-    i = 0
-    while i < size:
-        node = trie.get(text[i])
-        if node is None:
-            i += 1
+    resume = 0                              # after an accepted mention: its end
+    for i in [k for k, ch in enumerate(text) if ch in trie]:
+        if i < resume:
             continue
+        node = trie[text[i]]
+        if _END not in node and (i + 1 >= size or text[i + 1] not in node):
+            continue                        # no surface goes on with the next character
         ends, j = [], i + 1
         while node is not None:
             if _END in node:
@@ -305,9 +306,8 @@ def _scan(d: _Data, text: str, home: _Target | None, exclude) -> list[_Raw]:
             anaphor = d.anaphora.get(surface) if not entries and not suffix else None
             found.append(_Raw(i, end, surface, entries, anaphor=anaphor, suffix=suffix,
                               own=surface))
-            i = end - 1
+            resume = end
             break
-        i += 1
     return found
 
 
