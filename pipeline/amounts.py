@@ -49,6 +49,8 @@ class _Rules:
     pq: dict                  # prefix qualifier word -> (qualifier, bare_only)
     sq: dict                  # suffix qualifier word -> qualifier
     full: re.Pattern
+    anchor: re.Pattern        # 万/亿, or a currency right after a digit: every match of `full` has one
+    alphabet: frozenset       # every character a match of `full` can hold (before its anchor)
     pre_token: re.Pattern
     main_parts: re.Pattern
     low_parts: re.Pattern
@@ -136,6 +138,8 @@ def _rules() -> _Rules:
         pq=pq,
         sq=r["suffix_qualifiers"],
         full=re.compile(full, re.ASCII),
+        anchor=re.compile(rf"[万亿]|(?<=[0-9])(?:{cur_alt})"),
+        alphabet=frozenset(full) | frozenset("0123456789"),
         pre_token=re.compile(_alt(list(pq) + list(cur["prefix"]))),
         main_parts=re.compile(main_parts, re.ASCII),
         low_parts=re.compile(low_parts, re.ASCII),
@@ -518,6 +522,27 @@ def _role(view: str, after_nl: frozenset, c: _Cand, prev_end: int) -> str:
 
 # ------------------------------------------------------------------ public
 
+def _next_match(R: _Rules, view: str, pos: int):
+    """`R.full.search(view, pos)`, without running the large pattern over text that cannot hold a
+    match: every match holds an anchor (its 万/亿, or the currency after its digits), and all its
+    characters before the anchor are in R.alphabet. So the leftmost match lies between an anchor
+    and the start of the run of alphabet characters that ends at it; anchors are tried in order."""
+    full, alphabet = R.full, R.alphabet
+    while True:
+        a = R.anchor.search(view, pos)
+        if a is None:
+            return None
+        at = a.start()
+        s = at
+        while s > pos and view[s - 1] in alphabet:
+            s -= 1
+        for p in range(s, at + 1):
+            m = full.match(view, p)
+            if m is not None:
+                return m
+        pos = at + 1
+
+
 def find_amounts(text: str, year: int | None = None) -> list[AmountMention]:
     """Money amounts in `text`, sorted by start and non-overlapping.
 
@@ -529,7 +554,7 @@ def find_amounts(text: str, year: int | None = None) -> list[AmountMention]:
     out: list[AmountMention] = []
     pos, prev_end = 0, 0
     while True:
-        m = R.full.search(view, pos)
+        m = _next_match(R, view, pos)
         if m is None:
             break
         c = _candidate(view, m)

@@ -141,3 +141,32 @@ def test_never_raises_and_offsets_point_into_text(text, year):
         assert m.high is None or m.high > m.value
         assert m.qualifier in (None, "approx", "over", "range")
         assert (m.qualifier == "range") == (m.high is not None)
+
+
+def test_anchored_search_equals_the_full_search():
+    """amounts._next_match skips text without an anchor (万/亿, a currency after a digit): it must
+    find exactly what R.full.search finds, at every step of the scan, on every corpus paragraph
+    and table row."""
+    from pathlib import Path
+
+    from pipeline.amounts import _next_match, _rules, _view
+    from pipeline.normalise import normalise
+    from pipeline.read import read_inputs
+
+    R = _rules()
+    texts = [row["context"] for row in ROWS]
+    for raw in read_inputs([str(Path(__file__).resolve().parent.parent / "corpora")]):
+        if raw.text:
+            texts += normalise(raw.text).split("\n\n")
+    steps = 0
+    for text in texts:
+        view = _view(text)[0]
+        pos = 0
+        while True:
+            want, got = R.full.search(view, pos), _next_match(R, view, pos)
+            assert (want and want.span()) == (got and got.span()), (text, pos)
+            if want is None:
+                break
+            steps += 1
+            pos = want.start() + 1
+    assert steps > 1000
