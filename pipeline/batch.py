@@ -23,7 +23,7 @@ from .read import MAX_ARTICLE_CHARS, RawArticle, read_inputs
 from .write import JsonlWriter, Packed, Store, pack
 
 BATCH = 256            # articles planned and handed to the workers at a time
-CHUNK = 16             # articles per worker task (extracted and packed together)
+CHUNK = 64             # articles per worker task (extracted and packed together)
 COMMIT_EVERY = 8192    # articles per database transaction: DuckDB inserts large Arrow tables at
                        # 400k-800k records/s but small ones far slower (a fixed cost per cell and
                        # insert); a killed --db run redoes at most this many articles
