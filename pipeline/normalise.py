@@ -41,6 +41,7 @@ def _compiled():
         "pinyin": regex.compile(rules["pinyin_garbage"]),
         "keep_end": set(rules["line_end_keeps"]),
         "trad": set(rules["traditional_markers"]),
+        "trad_re": regex.compile("[" + "".join(regex.escape(c) for c in sorted(set(rules["traditional_markers"]))) + "]"),
     }
 
 
@@ -51,8 +52,9 @@ def _t2s():
 
 
 def is_traditional(text: str) -> bool:
-    trad = _compiled()["trad"]
-    return sum(1 for ch in text if ch in trad) >= 2
+    """At least two characters of rules/normalise.toml's traditional_markers."""
+    first = _compiled()["trad_re"].search(text)
+    return first is not None and _compiled()["trad_re"].search(text, first.end()) is not None
 
 
 def _drop_line(line: str) -> bool:
