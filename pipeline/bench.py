@@ -11,8 +11,9 @@
    variant has its own text (no two content hashes are equal, so none is skipped as a duplicate).
 2. Measures, each in its own process:
    - `python -m pipeline extract CORPUS --jobs 1` and `--jobs <all cores>` end to end (process
-     start to exit): wall time, characters/s, articles/s; the outputs of both runs must be
-     byte-identical;
+     start to exit), each twice in the order 1, N, N, 1 (this host's speed drifts within minutes;
+     the ABBA order cancels a steady drift): wall time (mean of the two), characters/s,
+     articles/s; the outputs of all runs must be byte-identical;
    - the baseline: plain `jieba.lcut` over the same texts in one process (dictionary loaded
      before the clock starts), before and again after the extraction runs (the machine's speed
      drifts), and the ratio of our single-worker throughput to their mean;
@@ -573,28 +574,43 @@ def _cold_start(out_dir: Path, segmenter: str, runs: int = 3) -> dict:
             "first_s": walls[0], "median_s": statistics.median(walls)}
 
 
-def _extract_pair(corpus: dict, work: Path, segmenter: str, cores: int) -> dict:
-    """--jobs 1, --jobs 2 (if the machine has more than 2 cores) and --jobs <all cores>."""
+def _extract_pair(corpus: dict, work: Path, segmenter: str, cores: int, repeat: bool = False) -> dict:
+    """--jobs 1, --jobs 2 (if the machine has more than 2 cores) and --jobs <all cores>. With
+    `repeat`, the runs go 1, 2.., N, N.., 2, 1 (an ABBA order: a machine whose speed drifts during
+    the bench slows both sides alike) and each figure is from the sum of its two runs."""
     res: dict = {}
     digests = {}
-    for jobs in sorted({1, min(2, cores), cores}):
+    order = sorted({1, min(2, cores), cores})
+    if repeat:
+        order = order + order[::-1]
+    walls: dict[int, list] = {}
+    for n_run, jobs in enumerate(order):
         out = work / f"{segmenter}-jobs{jobs}"
         r = run_cli([corpus["path"]], out, jobs, segmenter)
-        digests[jobs] = _outputs_digest(out)
-        entry = {"jobs": jobs, "wall_s": r.wall, "chars_per_s": _rate(corpus["chars"], r.wall),
-                 "articles_per_s": _rate(corpus["articles"], r.wall), "main_peak_mb": r.main_hwm_mb,
-                 "maxrss_mb": r.maxrss_mb, "cpu_s": r.cpu_s, "cpu_per_wall": _rate(r.cpu_s, r.wall),
-                 "load_before": r.load_before, "summary": r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""}
-        if jobs > 1:
-            entry["worker_peaks_mb"] = [round(x, 1) for x in r.children_hwm_mb]
-            entry["worker_peak_mb"] = max(r.children_hwm_mb) if r.children_hwm_mb else None
+        digests[f"{jobs}#{n_run}"] = _outputs_digest(out)
+        walls.setdefault(jobs, []).append(r.wall)
+        wall = statistics.fmean(walls[jobs])
+        entry = res.get(f"jobs{jobs}") or {}
+        entry.update({
+            "jobs": jobs, "runs_wall_s": list(walls[jobs]), "wall_s": wall,
+            "chars_per_s": _rate(corpus["chars"], wall), "articles_per_s": _rate(corpus["articles"], wall),
+            "main_peak_mb": max(entry.get("main_peak_mb") or 0, r.main_hwm_mb or 0),
+            "maxrss_mb": max(entry.get("maxrss_mb") or 0, r.maxrss_mb or 0),
+            "cpu_s": r.cpu_s, "cpu_per_wall": _rate(r.cpu_s, r.wall), "load_before": r.load_before,
+            "summary": r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""})
+        if jobs > 1 and r.children_hwm_mb:
+            peaks = entry.get("worker_peaks_mb", []) + [round(x, 1) for x in r.children_hwm_mb]
+            entry["worker_peaks_mb"] = peaks
+            entry["worker_peak_mb"] = max(peaks)
         if jobs == 1:
             entry["records"] = _count_lines(out / "records.jsonl")
             entry["claims"] = _count_lines(out / "claims.jsonl")
         res[f"jobs{jobs}"] = entry
-        print(f"  {segmenter} --jobs {jobs}: {r.wall:.1f}s, {entry['chars_per_s']:,.0f} chars/s", file=sys.stderr)
+        print(f"  {segmenter} --jobs {jobs}: {r.wall:.1f}s, {_rate(corpus['chars'], r.wall):,.0f} chars/s",
+              file=sys.stderr)
     res["identical_outputs"] = len(set(digests.values())) == 1
     res["outputs_sha256"] = digests
+    res["order"] = order
     return res
 
 
@@ -645,7 +661,7 @@ def run_bench(mb: float, out_dir: Path, pkuseg_mb: float, seed: int, skip_pkuseg
 
     spin = _sub("_spin", str(cores), "20000000") if cores > 1 else None
     print("extraction, jieba...", file=sys.stderr)
-    jb = _extract_pair(corpus, work, "jieba", cores)
+    jb = _extract_pair(corpus, work, "jieba", cores, repeat=True)
     # the machine's speed drifts (shared host): the baseline again, right after the runs it is
     # compared with; the ratio uses the mean of both
     print("baseline again: plain jieba.lcut...", file=sys.stderr)
@@ -813,7 +829,7 @@ def format_table(r: dict) -> str:
     ld = r["load"]
     rows.append((f"DuckDB load as a run does ({ld['records']:,} records, {ld['claims']:,} claims, "
                  f"{ld['articles']:,} articles): records/s", _fmt(ld["records_per_s"]), ""))
-    rows.append((f"packing results into JSONL lines + Arrow (in the workers): records/s",
+    rows.append(("packing results into JSONL lines + Arrow (in the workers): records/s",
                  _fmt(ld["pack_records_per_s"]), ""))
     rows.append(("records table alone, one ready Arrow table, insert + commit + checkpoint: records/s",
                  _fmt(ld.get("records_only_per_s")), ""))

@@ -103,14 +103,6 @@ class Packed:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def __getstate__(self):
-        return {k: getattr(self, k) for k in self.__slots__ if k != "_offsets"}
-
-    def __setstate__(self, state):
-        for k, v in state.items():
-            setattr(self, k, v)
-        self._offsets = None
-
     def rows(self, i: int, j: int) -> dict[str, pa.Table]:
         """The table rows of articles i..j-1 (zero-copy slices)."""
         if self._offsets is None:
@@ -126,8 +118,7 @@ class Packed:
                 "claims": t["claims"].slice(cl[i], cl[j] - cl[i])}
 
 
-def pack(results: list) -> Packed:
-    return Packed(results)
+pack = Packed          # pack(results): the name the batch and the bench use
 
 
 class Store:
@@ -245,10 +236,6 @@ class JsonlWriter:
         out_dir.mkdir(parents=True, exist_ok=True)
         self._files = {name: open(out_dir / f"{name}.jsonl", "w", encoding="utf-8")
                        for name in ("records", "claims", "articles")}
-
-    def write(self, result) -> None:
-        p = pack([result])
-        self.write_packed(p, 0, 1)
 
     def write_packed(self, p: Packed, i: int, j: int) -> None:
         """The lines of articles i..j-1 of a Packed."""
