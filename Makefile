@@ -47,4 +47,4 @@ regress: $(STAMP)
 	$(VPY) -m pipeline regress $(if $(UPDATE),--update,)
 
 clean:
-	rm -rf $(OUT) .pytest_cache
+	rm -rf $(OUT) .pytest_cache .cache
