@@ -40,7 +40,6 @@ def _compiled():
         "drop": drop,
         "pinyin": regex.compile(rules["pinyin_garbage"]),
         "keep_end": set(rules["line_end_keeps"]),
-        "trad": set(rules["traditional_markers"]),
         "trad_re": regex.compile("[" + "".join(regex.escape(c) for c in sorted(set(rules["traditional_markers"]))) + "]"),
     }
 
