@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import database
-from pipeline.extract import ArticleResult
+from pipeline import database, read
+from pipeline.extract import ArticleResult, extract_article
 from pipeline.models import Article, Claim, Record
 from pipeline.write import Store
 
@@ -352,6 +352,33 @@ def test_no_official_folder(tmp_path):
     assert q(con, "SELECT count(*) FROM official_figures") == [(0,)]
     assert q(con, "SELECT count(*) FROM official_coverage") == [(0,)]
 
+
+
+# --- storage ---------------------------------------------------------------------------------
+
+def test_long_texts_are_stored_with_zstd_and_amounts_as_decimal(tmp_path):
+    # the sample article: real Chinese text in articles.text and the evidence columns
+    res = extract_article(read.read_txt(SAMPLE))
+    store = Store(tmp_path / "pipeline.duckdb", fresh=True)
+    store.add([res])
+    store.close()
+    con = duckdb.connect(str(tmp_path / "pipeline.duckdb"), read_only=True)
+    for table, column in (("articles", "text"), ("records", "evidence"), ("claims", "evidence")):
+        kinds = {c for (c,) in q(con, f"SELECT DISTINCT compression FROM pragma_storage_info('{table}') "
+                                       f"WHERE column_name = '{column}' AND segment_type = 'VARCHAR'")}
+        assert kinds == {"ZSTD"}, (table, column, kinds)
+    # other strings keep DuckDB's own choice
+    assert q(con, "SELECT DISTINCT compression FROM pragma_storage_info('records') "
+                  "WHERE column_name = 'company' AND segment_type = 'VARCHAR'") != [("ZSTD",)]
+    types = dict(q(con, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'records'"))
+    assert types["amount_yi"] == "DECIMAL(18,6)" and types["start"] == "BIGINT"
+    assert types["companies"] == "VARCHAR[]"
+    # the text comes back exactly as stored, offsets and all
+    (text,) = q(con, "SELECT text FROM articles")[0]
+    assert text == res.article.text
+    for r in res.records:
+        assert text[r.start:r.end] == r.evidence
+    con.close()
 
 # --- exports ---------------------------------------------------------------------------------
 
