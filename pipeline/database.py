@@ -322,6 +322,39 @@ def _company_cores(con) -> None:
         con.unregister("_cores_t")
 
 
+# a project's columns from its rows in project_mentions (GROUP BY project_id); tests check that
+# the shortcut for one-mention projects in _create_projects gives the same values
+_PROJECT_AGGREGATES = """
+           first(project ORDER BY length(project) DESC, mention_no) FILTER (WHERE project IS NOT NULL) AS name,
+           first(company ORDER BY length(company) DESC, mention_no) FILTER (WHERE company IS NOT NULL) AS company,
+           list_sort(list_distinct(flatten(list(companies)))) AS companies,
+           first(county ORDER BY county_code IS NULL, mention_no) FILTER (WHERE county IS NOT NULL) AS county,
+           first(county_code ORDER BY mention_no) FILTER (WHERE county_code IS NOT NULL) AS county_code,
+           first(city ORDER BY mention_no) FILTER (WHERE city IS NOT NULL) AS city,
+           first(city_code ORDER BY mention_no) FILTER (WHERE city_code IS NOT NULL) AS city_code,
+           first(province ORDER BY mention_no) FILTER (WHERE province IS NOT NULL) AS province,
+           first(sector ORDER BY mention_no) FILTER (WHERE sector IS NOT NULL) AS sector,
+           count(*)::INTEGER AS n_mentions,
+           count(DISTINCT article_id)::INTEGER AS n_articles,
+           first(date ORDER BY mention_no) AS first_date,
+           first(date ORDER BY date_hi DESC NULLS LAST, mention_no DESC) AS last_date,
+           min(date_lo) AS first_day,
+           max(date_hi) AS last_day,
+           first(stage ORDER BY mention_no) AS first_stage,
+           first(stage ORDER BY stage_rank(stage) DESC, mention_no DESC) AS latest_stage,
+           list(stage ORDER BY mention_no) AS stages,
+           first(amount_yi ORDER BY date_hi DESC NULLS LAST, mention_no DESC)
+               FILTER (WHERE amount_yi IS NOT NULL) AS amount_yi,
+           min(amount_yi) AS amount_min_yi,
+           max(amount_yi) AS amount_max_yi,
+           list({'article_id': article_id, 'record_id': record_id, 'date': date, 'stage': stage,
+                  'amount_yi': amount_yi, 'amount_text': amount_text} ORDER BY mention_no)
+               FILTER (WHERE amount_yi IS NOT NULL) AS amounts,
+           list(article_id ORDER BY mention_no) AS article_ids,
+           list(record_id ORDER BY mention_no) AS record_ids
+"""
+
+
 def _create_projects(con) -> None:
     _company_cores(con)
     tol = AMOUNT_TOLERANCE
@@ -460,35 +493,26 @@ def _create_projects(con) -> None:
     """)
     con.execute(f"""
     CREATE OR REPLACE TABLE projects AS
-    SELECT project_id,
-           first(project ORDER BY length(project) DESC, mention_no) FILTER (WHERE project IS NOT NULL) AS name,
-           first(company ORDER BY length(company) DESC, mention_no) FILTER (WHERE company IS NOT NULL) AS company,
-           list_sort(list_distinct(flatten(list(companies)))) AS companies,
-           first(county ORDER BY county_code IS NULL, mention_no) FILTER (WHERE county IS NOT NULL) AS county,
-           first(county_code ORDER BY mention_no) FILTER (WHERE county_code IS NOT NULL) AS county_code,
-           first(city ORDER BY mention_no) FILTER (WHERE city IS NOT NULL) AS city,
-           first(city_code ORDER BY mention_no) FILTER (WHERE city_code IS NOT NULL) AS city_code,
-           first(province ORDER BY mention_no) FILTER (WHERE province IS NOT NULL) AS province,
-           first(sector ORDER BY mention_no) FILTER (WHERE sector IS NOT NULL) AS sector,
-           count(*)::INTEGER AS n_mentions,
-           count(DISTINCT article_id)::INTEGER AS n_articles,
-           first(date ORDER BY mention_no) AS first_date,
-           first(date ORDER BY date_hi DESC NULLS LAST, mention_no DESC) AS last_date,
-           min(date_lo) AS first_day,
-           max(date_hi) AS last_day,
-           first(stage ORDER BY mention_no) AS first_stage,
-           first(stage ORDER BY stage_rank(stage) DESC, mention_no DESC) AS latest_stage,
-           list(stage ORDER BY mention_no) AS stages,
-           first(amount_yi ORDER BY date_hi DESC NULLS LAST, mention_no DESC)
-               FILTER (WHERE amount_yi IS NOT NULL) AS amount_yi,
-           min(amount_yi) AS amount_min_yi,
-           max(amount_yi) AS amount_max_yi,
-           list({{'article_id': article_id, 'record_id': record_id, 'date': date, 'stage': stage,
-                  'amount_yi': amount_yi, 'amount_text': amount_text}} ORDER BY mention_no)
-               FILTER (WHERE amount_yi IS NOT NULL) AS amounts,
-           list(article_id ORDER BY mention_no) AS article_ids,
-           list(record_id ORDER BY mention_no) AS record_ids
-    FROM project_mentions GROUP BY project_id ORDER BY project_id
+    WITH k AS (
+        SELECT project_id, count(*) AS n FROM project_mentions GROUP BY project_id
+    ), many AS (
+        SELECT pm.* FROM project_mentions pm JOIN k USING (project_id) WHERE k.n > 1
+    ), one AS (
+        SELECT pm.* FROM project_mentions pm JOIN k USING (project_id) WHERE k.n = 1
+    )
+    SELECT project_id, {_PROJECT_AGGREGATES}
+    FROM many GROUP BY project_id
+    UNION ALL
+    -- most projects have one mention: the same values without the ordered aggregates
+    SELECT project_id, project, company, list_sort(list_distinct(flatten([companies]))),
+           county, county_code, city, city_code, province, sector,
+           1::INTEGER, 1::INTEGER, date, date, date_lo, date_hi, stage, stage, [stage],
+           amount_yi, amount_yi, amount_yi,
+           CASE WHEN amount_yi IS NOT NULL THEN [{{'article_id': article_id, 'record_id': record_id, 'date': date,
+                'stage': stage, 'amount_yi': amount_yi, 'amount_text': amount_text}}] END,
+           [article_id], [record_id]
+    FROM one
+    ORDER BY project_id
     """)
     for t in ("_m", "_mc", "_g", "_pf", "_e_name", "_attach", "_e_unnamed", "_c1", "_c3", "_label",
               "_company_core"):

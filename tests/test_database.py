@@ -404,6 +404,28 @@ def test_finish_twice_gives_the_same_tables(db, tmp_path):
     assert q(con, "SELECT count(*) FROM official_figures") == [(4,)]
 
 
+def _projects_by_aggregate(con):
+    """projects computed the plain way: every project through the general GROUP BY."""
+    return q(con, f"SELECT project_id, {database._PROJECT_AGGREGATES} FROM project_mentions "
+                  "GROUP BY project_id ORDER BY project_id")
+
+
+def test_one_mention_shortcut_gives_the_aggregate_values(db, tmp_path):
+    # hand-made data: projects of 1 to 3 mentions, without company, amount or name
+    con, _ = db
+    assert {n for (n,) in q(con, "SELECT n_mentions FROM projects")} == {1, 2, 3}
+    assert q(con, "SELECT * FROM projects") == _projects_by_aggregate(con)
+    # the real corpus
+    results = [extract_article(raw) for raw in read.read_inputs([str(ROOT / "corpora")])]
+    store = Store(tmp_path / "pipeline.duckdb", fresh=True)
+    store.add(results)
+    store.close()
+    con2 = duckdb.connect(str(tmp_path / "pipeline.duckdb"), read_only=True)
+    assert q(con2, "SELECT count(*) FROM projects")[0][0] > 200
+    assert q(con2, "SELECT * FROM projects") == _projects_by_aggregate(con2)
+    con2.close()
+
+
 # --- roll-up property ------------------------------------------------------------------------
 
 COUNTIES = {"411082": "411000", "411024": "411000", "410102": "410100", "320583": "320500"}
