@@ -187,9 +187,12 @@ def test_killed_run_leaves_a_valid_database_and_the_next_run_completes_it(tmp_pa
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # the committed batches are in the write-ahead log (checkpointed only at the end of a run)
+    assert Path(str(db) + ".wal").stat().st_size > 0
     ((stored,),) = query(db, "SELECT count(*) FROM articles")
     assert 256 <= stored < n
     done = run("extract", dump, "--out", out, "--db", db, "--jobs", "1")
+    assert not Path(str(db) + ".wal").exists()       # a finished run leaves one self-contained file
     assert f"{stored} unchanged" in done.stderr
     clean = tmp_path / "clean"
     run("extract", dump, "--out", clean, "--jobs", "1")
