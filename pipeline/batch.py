@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .extract import ArticleResult, extract_article
@@ -58,6 +58,8 @@ class Summary:
     duplicates: int = 0
     records: int = 0
     claims: int = 0
+    # seconds spent in each phase of the run (see run()): what --timings FILE writes
+    timings: dict = field(default_factory=dict)
 
     def line(self) -> str:
         return (f"read {self.read} articles: {self.ok} ok, {self.failed} failed "
@@ -178,6 +180,8 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
     Results are committed to the database every `commit_every` articles, each time in one
     transaction, and their JSONL lines are written once they are committed."""
     global _SEGMENTER, _VERSION
+    clock = time.perf_counter
+    t_begin = clock()
     _SEGMENTER = segmenter
     version = _VERSION = extractor_version()
     store = Store(db_path or out_dir / "pipeline.duckdb", fresh=db_path is None, out_dir=out_dir)
@@ -187,6 +191,7 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
     planner = Planner(store, version)
     pool = None
     bytes_done = 0
+    t_extract: list[float] = []         # when the first batch was set going
 
     def start(batch: list[RawArticle]):
         """Plan a batch and set its extraction going; returns what finish() needs."""
@@ -194,8 +199,11 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         plan = [(raw, *planner.action(raw)) for raw in batch]
         todo = [raw for raw, action, _ in plan if action == "extract"]
         chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
+        if not t_extract:
+            if len(todo) >= PARALLEL_MIN:       # the rules and the segmenter, loaded once (before the fork)
+                _warm(segmenter)
+            t_extract.append(clock())
         if jobs > 1 and len(todo) >= PARALLEL_MIN and pool is None:
-            _warm(segmenter)
             pool = multiprocessing.get_context("fork").Pool(jobs)
         if pool is not None and len(todo) >= PARALLEL_MIN:
             done = pool.imap(_work_chunk, chunks)
@@ -267,7 +275,9 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         pending.append(start(batch))
         while pending:
             finish(*pending.popleft())
+        t_extracted = clock()
         commit()
+        t_committed = clock()
     except BaseException:
         writer.close()
         store.abandon()
@@ -278,7 +288,20 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         pool.close()
         pool.join()
     writer.close()
+    t_closing = clock()
     store.close()
+    t_end = clock()
+    # start-up (store, first batch read and planned, rules and segmenter loaded), extraction (from
+    # the first batch set going until the last result is in: the part --jobs spreads over the
+    # workers, the parent's commits of all but the last batches included), the last commit, and
+    # closing the store (the analysis layer of database.finish, the final checkpoint)
+    summary.timings = {
+        "start_s": round(t_extract[0] - t_begin, 3),
+        "extract_s": round(t_extracted - t_extract[0], 3),
+        "last_commit_s": round(t_committed - t_extracted, 3),
+        "close_s": round(t_end - t_closing, 3),
+        "run_s": round(t_end - t_begin, 3),
+    }
     bar.update(summary.read, bar.total, final=True)
     return summary
 

@@ -15,6 +15,9 @@ from .segment import SEGMENTERS
 def _cmd_extract(args) -> int:
     from .batch import run
 
+    if args.timings and args.engine:
+        print("error: --timings is for the plain run, not --engine", file=sys.stderr)
+        return 2
     if args.engine:
         return _cmd_extract_engine(args)
     if args.scheduler:
@@ -50,6 +53,8 @@ def _cmd_extract(args) -> int:
             return 2
         raise
     print(f"{summary.line()} → {out} ({time.time() - t0:.1f}s)", file=sys.stderr)
+    if args.timings:
+        Path(args.timings).write_text(json.dumps(summary.timings, indent=1) + "\n", encoding="utf-8")
     if args.strict and summary.failed:
         return 1
     return 0
@@ -123,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="articles per database transaction (default 8192, batch.COMMIT_EVERY); the JSONL lines of "
                          "articles are written once they are committed, and a killed --db run redoes "
                          "at most N articles")
+    ex.add_argument("--timings", metavar="FILE", default=None,
+                    help="write the seconds of each phase of the run to FILE (JSON): start-up, extraction, "
+                         "the last commit, closing the store (analysis tables, checkpoint)")
     ex.add_argument("--engine", choices=("dask",), default=None,
                     help="run on a distributed engine and write partitioned Parquet under --out "
                          "(local cluster of --jobs workers unless --scheduler; see docs/scaling.md)")

@@ -208,3 +208,18 @@ def test_parallel_output_is_identical(tmp_path):
     run("extract", dump, ROOT / "corpora", "--out", tmp_path / "j2", "--jobs", "2")
     for name in ("records.jsonl", "claims.jsonl", "articles.jsonl"):
         assert (tmp_path / "j1" / name).read_bytes() == (tmp_path / "j2" / name).read_bytes()
+
+
+def test_timings_file_gives_the_phases_of_the_run(tmp_path):
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text("\n".join(json.dumps(article(i), ensure_ascii=False) for i in range(40)) + "\n", encoding="utf-8")
+    t = tmp_path / "t.json"
+    run("extract", dump, "--out", tmp_path / "o", "--jobs", "2", "--timings", t)
+    phases = json.loads(t.read_text(encoding="utf-8"))
+    assert set(phases) == {"start_s", "extract_s", "last_commit_s", "close_s", "run_s"}
+    assert all(v >= 0 for v in phases.values())
+    parts = phases["start_s"] + phases["extract_s"] + phases["last_commit_s"] + phases["close_s"]
+    assert parts <= phases["run_s"] + 0.01           # the JSONL close between them is not a phase
+    assert phases["close_s"] > 0                      # the analysis layer runs on every close
+    bad = run("extract", dump, "--out", tmp_path / "e", "--engine", "dask", "--timings", t, check=False)
+    assert bad.returncode == 2 and "--timings is for the plain run" in bad.stderr

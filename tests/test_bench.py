@@ -93,3 +93,12 @@ def test_the_extractor_finds_the_generated_companies():
         res = extract_article(raw)
         found += sum(1 for r in res.records for c in r.companies if c in names)
     assert found >= 30
+
+
+def test_scaling_bounds_from_the_serial_part():
+    from pipeline.bench import scaling_bounds
+    r = {"jieba": {"jobs1": {"wall_s": 100.0, "serial_s": 10.0}}, "machine_parallel": {"capacity": 1.5}}
+    b = scaling_bounds(r)
+    assert b["two_cores"] == pytest.approx(100 / (10 + 45))      # 1.82x
+    assert b["host"] == pytest.approx(100 / (10 + 60))           # 1.43x
+    assert scaling_bounds({"jieba": {"jobs1": {"wall_s": 10.0}}}) is None
