@@ -192,6 +192,7 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
     pool = None
     bytes_done = 0
     t_extract: list[float] = []         # when the first batch was set going
+    warmed: list[bool] = []
 
     def start(batch: list[RawArticle]):
         """Plan a batch and set its extraction going; returns what finish() needs."""
@@ -199,9 +200,10 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         plan = [(raw, *planner.action(raw)) for raw in batch]
         todo = [raw for raw, action, _ in plan if action == "extract"]
         chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
+        if len(todo) >= PARALLEL_MIN and not warmed:
+            _warm(segmenter)                    # the rules and the segmenter, once, before the fork
+            warmed.append(True)
         if not t_extract:
-            if len(todo) >= PARALLEL_MIN:       # the rules and the segmenter, loaded once (before the fork)
-                _warm(segmenter)
             t_extract.append(clock())
         if jobs > 1 and len(todo) >= PARALLEL_MIN and pool is None:
             pool = multiprocessing.get_context("fork").Pool(jobs)
