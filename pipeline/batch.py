@@ -191,20 +191,20 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
     planner = Planner(store, version)
     pool = None
     bytes_done = 0
-    t_extract: list[float] = []         # when the first batch was set going
-    warmed: list[bool] = []
+    t_extract: float | None = None      # when the first batch was set going
+    warmed = False
 
     def start(batch: list[RawArticle]):
         """Plan a batch and set its extraction going; returns what finish() needs."""
-        nonlocal pool
+        nonlocal pool, t_extract, warmed
         plan = [(raw, *planner.action(raw)) for raw in batch]
         todo = [raw for raw, action, _ in plan if action == "extract"]
         chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
         if len(todo) >= PARALLEL_MIN and not warmed:
             _warm(segmenter)                    # the rules and the segmenter, once, before the fork
-            warmed.append(True)
-        if not t_extract:
-            t_extract.append(clock())
+            warmed = True
+        if t_extract is None:
+            t_extract = clock()
         if jobs > 1 and len(todo) >= PARALLEL_MIN and pool is None:
             pool = multiprocessing.get_context("fork").Pool(jobs)
         if pool is not None and len(todo) >= PARALLEL_MIN:
@@ -298,8 +298,8 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
     # workers, the parent's commits of all but the last batches included), the last commit, and
     # closing the store (the analysis layer of database.finish, the final checkpoint)
     summary.timings = {
-        "start_s": round(t_extract[0] - t_begin, 3),
-        "extract_s": round(t_extracted - t_extract[0], 3),
+        "start_s": round(t_extract - t_begin, 3),
+        "extract_s": round(t_extracted - t_extract, 3),
         "last_commit_s": round(t_committed - t_extracted, 3),
         "close_s": round(t_end - t_closing, 3),
         "run_s": round(t_end - t_begin, 3),
