@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import operator
 import os
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -162,6 +163,9 @@ class Store:
         self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         for table, model in _MODELS.items():
             self.con.execute(_create_table_sql(self.con, table, model))
+        # seconds spent in each step of add_packed over the run (insert <table>, commit): the
+        # bench reports where a load's time goes
+        self.step_seconds: dict[str, float] = {}
         self.hash_of: dict[str, str | None] = {}
         self.version_of: dict[str, str | None] = {}
         for aid, h, v in self.con.execute("SELECT article_id, content_hash, extractor FROM articles").fetchall():
@@ -198,12 +202,18 @@ class Store:
                 for table in tables:
                     con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM ids_t)")
                 con.unregister("ids_t")
+            steps = self.step_seconds
+            clock = time.perf_counter
             for table, arrow in tables.items():
                 if arrow.num_rows:
+                    t0 = clock()
                     con.register("batch_t", arrow)
                     con.execute(f"INSERT INTO {table} {_select(table, 'batch_t')}")
                     con.unregister("batch_t")
+                    steps[f"insert {table}"] = steps.get(f"insert {table}", 0.0) + clock() - t0
+            t0 = clock()
             con.execute("COMMIT")
+            steps["commit"] = steps.get("commit", 0.0) + clock() - t0
         except Exception:
             con.execute("ROLLBACK")
             raise

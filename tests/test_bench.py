@@ -102,3 +102,54 @@ def test_scaling_bounds_from_the_serial_part():
     assert b["two_cores"] == pytest.approx(100 / (10 + 45))      # 1.82x
     assert b["host"] == pytest.approx(100 / (10 + 60))           # 1.43x
     assert scaling_bounds({"jieba": {"jobs1": {"wall_s": 10.0}}}) is None
+
+
+# --- the ceiling of segmenting less (bench `_ceiling`) -------------------------------------------
+
+RELEVANT = [  # sentence, kept with the signing words (the issue's filter), kept with every stage word
+    ("襄城县与某某集团签订了总投资5亿元的项目。", True, True),
+    ("项目计划总投资3000万美元。", True, True),
+    ("该项目投资约1.5亿。", True, True),
+    ("今年以来累计签约37个项目。", True, True),
+    ("全县共签约项目17个。", True, True),
+    ("十个项目集中开工。", True, True),
+    ("共有3家企业参加推介会。", True, True),
+    ("项目落户我县。", True, True),
+    ("某公司投资建设的中央厨房项目也同步开工。", False, True),
+    ("双方就新能源汽车电机壳体项目开展了洽谈。", False, True),
+    ("县委书记出席会议并讲话。", False, False),
+    ("这是一个重要的机遇。", False, False),
+    ("千万不要错过这次机会。", False, False),
+    ("2023年5月,天气晴。", False, False),
+    ("他看了两个小时的材料。", False, False),
+]
+
+
+@pytest.mark.parametrize("sentence,signing,stages", RELEVANT)
+def test_relevant_sentences_table(sentence, signing, stages):
+    from pipeline.bench import ALL_STAGES, relevant_pattern
+    assert bool(relevant_pattern().search(sentence)) is signing
+    assert bool(relevant_pattern(ALL_STAGES).search(sentence)) is stages
+
+
+def test_relevant_sentences_keeps_those_sentences_in_order():
+    from pipeline.bench import relevant_sentences
+    text = "县委书记出席会议。\n\n我县与16家企业集中签约。天气很好。项目总投资5亿元。"
+    assert relevant_sentences(text) == ["我县与16家企业集中签约。", "项目总投资5亿元。"]
+
+
+def test_every_stage_word_keeps_the_sentence_of_every_record_and_claim_the_issue_filter_does_not():
+    """The ceiling's filters on the corpus: with every stage word, the evidence sentence of every
+    record and claim is kept; the issue's filter (amount, count, signing word) drops the sentences
+    of projects that only started or are negotiated (XX项目同步开工), so it is an upper bound."""
+    from pipeline.bench import ALL_STAGES, relevant_pattern
+    from pipeline.extract import extract_article
+
+    narrow, wide = relevant_pattern(), relevant_pattern(ALL_STAGES)
+    evidence = []
+    for raw in source_articles():
+        res = extract_article(raw)
+        evidence += [x.evidence for x in res.records + res.claims]
+    assert len(evidence) > 200
+    assert [e for e in evidence if not wide.search(e)] == []
+    assert any(not narrow.search(e) for e in evidence)
