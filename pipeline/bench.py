@@ -935,9 +935,9 @@ def format_table(r: dict) -> str:
     rows.append(("baseline plain pkuseg.cut, 1 process: chars/s", "-", _fmt(bs.get("pkuseg_chars_per_s"))))
     cl = r.get("segment_less_ceiling")
     for name, f in (cl or {}).get("filters", {}).items():
-        rows.append((f"sentences with an amount, a count or {'a signing word' if name == 'signing words' else 'any stage word'}"
-                     f" ({cl['articles']:,}-article slice): share of the characters / jieba.lcut on all the text over"
-                     f" jieba.lcut on them only", f"{_fmt(100 * f['relevant_share'], '%')} / {_fmt(f['ceiling'], 'x')}", ""))
+        word = "a signing word" if name == "signing words" else "any stage word"
+        rows.append((f"segmenting only sentences with an amount, a count or {word}: their share / ceiling",
+                     f"{_fmt(100 * f['relevant_share'], '%')} / {_fmt(f['ceiling'], 'x')}", ""))
     one = jb["jobs1"]["chars_per_s"]
     rows.append(("ratio --jobs 1 / plain jieba.lcut", _fmt(one / b["chars_per_s"], "x"),
                  _fmt(pk["jobs1"]["chars_per_s"] / bs["jieba_chars_per_s"], "x") if pk else "-"))
