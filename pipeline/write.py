@@ -11,6 +11,7 @@ killed run leaves the batches it committed, and the next run completes the rest.
 """
 from __future__ import annotations
 
+import collections
 import json
 import operator
 import os
@@ -165,7 +166,7 @@ class Store:
             self.con.execute(_create_table_sql(self.con, table, model))
         # seconds spent in each step of add_packed over the run (insert <table>, commit): the
         # bench reports where a load's time goes
-        self.step_seconds: dict[str, float] = {}
+        self.step_seconds: dict[str, float] = collections.defaultdict(float)
         self.hash_of: dict[str, str | None] = {}
         self.version_of: dict[str, str | None] = {}
         for aid, h, v in self.con.execute("SELECT article_id, content_hash, extractor FROM articles").fetchall():
@@ -210,10 +211,10 @@ class Store:
                     con.register("batch_t", arrow)
                     con.execute(f"INSERT INTO {table} {_select(table, 'batch_t')}")
                     con.unregister("batch_t")
-                    steps[f"insert {table}"] = steps.get(f"insert {table}", 0.0) + clock() - t0
+                    steps[f"insert {table}"] += clock() - t0
             t0 = clock()
             con.execute("COMMIT")
-            steps["commit"] = steps.get("commit", 0.0) + clock() - t0
+            steps["commit"] += clock() - t0
         except Exception:
             con.execute("ROLLBACK")
             raise
