@@ -445,10 +445,6 @@ def _mode_baseline(corpus: str, slice_articles: str, pkuseg_too: str) -> dict:
     return out
 
 
-# a number: Arabic digits or Chinese numerals, starting with a digit (十 too: 十个项目), not a unit
-_NUMBER = r"[0-9〇零一二两三四五六七八九十壹贰叁肆伍陆柒捌玖拾][0-9.〇零一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]*"
-
-
 def relevant_pattern(stages: tuple[str, ...] = ("signed",)) -> regex.Pattern:
     """The sentences the throughput issue says need segmenting and matching: those with an amount
     (a number before 万 or 亿, or before a currency of rules/amounts.toml), a count of projects or
@@ -458,14 +454,20 @@ def relevant_pattern(stages: tuple[str, ...] = ("signed",)) -> regex.Pattern:
     only started or are negotiated (XX项目同步开工), which have records too."""
     from .rules import load_toml
 
-    currencies = sorted(load_toml("amounts.toml")["currency"]["suffix"], key=len, reverse=True)
+    amounts = load_toml("amounts.toml")
+    currencies = sorted(amounts["currency"]["suffix"], key=len, reverse=True)
+    digits = "".join(amounts["numerals"]["digits"])
+    tens = "".join(u for u, v in amounts["numerals"]["small_units"].items() if v == 10)
+    # a number: Arabic digits or Chinese numerals (rules/amounts.toml), starting with a digit or
+    # 十 (十个项目), not with another unit (千万不要)
+    number = f"[0-9{digits}{tens}][0-9.{digits}{''.join(amounts['numerals']['small_units'])}万亿]*"
     stage = load_toml("assemble.toml")["stage"]
     words = sorted({w for k in stages for w in stage[k]}, key=len, reverse=True)
     alt = "|".join
     return regex.compile(
-        rf"{_NUMBER}\s*(?:多|余)?\s*(?:[万亿]|{alt(map(regex.escape, currencies))})"
-        rf"|{_NUMBER}\s*(?:个|项|宗)\p{{Han}}{{0,6}}?项目|项目\p{{Han}}{{0,4}}?{_NUMBER}\s*(?:个|项|宗)"
-        rf"|{_NUMBER}\s*家\p{{Han}}{{0,4}}?(?:企业|公司|单位|客商)"
+        rf"{number}\s*(?:{alt(amounts['numerals']['over_markers'])})?\s*(?:[万亿]|{alt(map(regex.escape, currencies))})"
+        rf"|{number}\s*(?:个|项|宗)\p{{Han}}{{0,6}}?项目|项目\p{{Han}}{{0,4}}?{number}\s*(?:个|项|宗)"
+        rf"|{number}\s*家\p{{Han}}{{0,4}}?(?:企业|公司|单位|客商)"
         rf"|{alt(map(regex.escape, words))}")
 
 
