@@ -1,7 +1,8 @@
 """Extraction of one article: the stages in order, from raw text to validated records and claims.
 
     normalise → split sentences → segment (sentences that can hold a company) → recognise
-    (amounts, places, dates, companies, sectors) → assemble → validate
+    (amounts, places, dates, companies, sectors) → home place (metadata region, else inferred
+    from the text) → assemble → validate
 
 `extract_article` is a pure function of the article and the rules: the same input gives the same
 output. Errors become an `Article` row with status "error" and the reason.
@@ -15,9 +16,11 @@ import regex
 from . import amounts as amounts_mod
 from . import dates as dates_mod
 from . import places as places_mod
-from .assemble import Mentions, assemble
+from .assemble import assemble
+from .mentions import Mentions
 from .companies import _rules as _company_rules
 from .companies import find_companies, link_companies
+from .home import infer_home
 from .models import Article, Claim, Record
 from .validate import validate
 from .normalise import normalise
@@ -56,8 +59,12 @@ def _amounts_by_paragraph(text: str, year: int | None):
     return out
 
 
-def recognise(text: str, sentences, segmenter: str, publication: str | None, home: str | None) -> Mentions:
-    """Run the recognisers over the normalised text of one article."""
+def recognise(text: str, sentences, segmenter: str, publication: str | None, home: str | None,
+              title: str | None = None, source: str | None = None) -> tuple[Mentions, object, str | None]:
+    """Run the recognisers over the normalised text of one article. Without a `home` region from
+    the metadata, the home stage infers one from the text, headline and source, and the places are
+    resolved again against it (short forms, 我县, 该县). Returns (mentions, the home as a place
+    mention or None, how the home was found)."""
     suffix_re = _company_rules()["suffix_re"]
     companies = []
     for s in sentences:
@@ -66,13 +73,29 @@ def recognise(text: str, sentences, segmenter: str, publication: str | None, hom
                 companies.append(type(c)(c.start + s.start, c.end + s.start, c.text, c.name, c.core, c.rule))
     companies = link_companies(companies, text)
     exclude = [(c.start, c.end) for c in companies]
-    return Mentions(
+    places = places_mod.find_places(text, home, exclude=exclude)
+    home_rule = "home:metadata" if home else None
+    home_place = places_mod.resolve_region(home) if home else None
+    if not home:
+        guess = infer_home(text, normalise(title) if title else None, source, places)
+        if guess is not None:
+            home_place, home_rule = guess.place, guess.rule
+            places = places_mod.find_places(text, guess.region, exclude=exclude)
+    m = Mentions(
         amounts=_amounts_by_paragraph(text, _year_of(publication)),
-        places=places_mod.find_places(text, home, exclude=exclude),
+        places=places,
         companies=companies,
         find_dates=lambda a, b: [replace(d, start=d.start + a, end=d.end + a)
                                  for d in dates_mod.find_dates(text[a:b], publication)],
     )
+    return m, home_place, home_rule
+
+
+def _home_name(home, publication: str | None) -> str | None:
+    """The home as the article names it (溧水县 in 2012)."""
+    if home is None or home.ambiguous:
+        return None
+    return places_mod.as_of(home, _year_of(publication))[0]
 
 
 def extract_article(raw: RawArticle, segmenter: str = "jieba") -> ArticleResult:
@@ -91,11 +114,11 @@ def extract_article(raw: RawArticle, segmenter: str = "jieba") -> ArticleResult:
         pub_value = publication.value if publication is not None else None
         text = normalise(raw.text)
         sentences = split_sentences(text)
-        home = places_mod.resolve_region(raw.region) if raw.region else None
-        m = recognise(text, sentences, segmenter, pub_value, raw.region)
+        m, home, home_rule = recognise(text, sentences, segmenter, pub_value, raw.region, raw.title, raw.source)
         drafts, claim_drafts = assemble(text, sentences, m, home)
         records, claims = validate(raw.id, text, drafts, claim_drafts, home, pub_value)
     except (ValueError, TypeError) as exc:
         return ArticleResult(Article(**base, status="error", error=f"{type(exc).__name__}: {exc}"))
-    art = Article(**base, status="ok", n_records=len(records), n_claims=len(claims), text=text)
+    art = Article(**base, status="ok", n_records=len(records), n_claims=len(claims), text=text,
+                  home=_home_name(home, pub_value), home_code=home.code if home else None, home_rule=home_rule)
     return ArticleResult(art, records, claims)
