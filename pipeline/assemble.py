@@ -1,8 +1,9 @@
 """Assemble stage: turn the mentions of one article into project records and claims.
 
-Rules (verbs, project head nouns, claim patterns) are in rules/assemble.toml. The data flow:
+Rules (verbs, project head nouns) are in rules/assemble.toml; claims (pipeline/claims.py) have
+theirs in rules/claims.toml. The data flow:
 
-  sentence → claims (count patterns + the total that follows them)
+  sentence → claims (count patterns + the total that follows them, other measures, breakdowns)
            → records (one per investment amount not used as a claim total: its item window gives
              the company, place, project; the nearest verb the stage; the sentence's date)
            → records without amounts (a company in a signing / negotiation frame)
@@ -13,24 +14,17 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import regex
 
+from .claims import ClaimDraft, claims_in_sentence, in_target_context, link_breakdowns, merge_claims
 from .companies import company_core
-from .mentions import AmountMention, CompanyMention, DateMention, PlaceMention
+from .mentions import AmountMention, CompanyMention, DateMention, Mentions, PlaceMention, within
 from .rules import load_toml
 from .sentences import Sentence
 
-NUM = r"(?:\d+|[一二两三四五六七八九十百千零〇]+)"
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-              "七": 7, "八": 8, "九": 9}
 _STOP = ",;。!?:"
 STAGE_ORDER = ("signed", "negotiating", "started", "operating")
-# every claim_count pattern (rules/assemble.toml) has a numeral followed by 个/项/宗/家: a sentence
-# without one cannot hold a count (tests/test_assemble.py checks the patterns keep this shape)
-_COUNT_HINT = regex.compile(r"[\d一二两三四五六七八九十百千零〇][个家项宗]")
-_QUALIFIER_TAIL = regex.compile(r"(约|近|超过|超|逾|达到|达|为|共|计|约为|高达)+$")
 _STOP_RE = regex.compile(rf"[{_STOP}]")
 _LOCATIVE_START = regex.compile(r"^(?:在|于|到|落户|选址)")
 _INVEST_BUILD = regex.compile(r"(?:投资|出资|公司|集团)(?:投资)?(?:建设|兴建|打造|投建)")
@@ -40,21 +34,6 @@ _COUNT_NAME = regex.compile(r"(?:\d+|[一二两三四五六七八九十]+)(?:个
 _COMPANY_PROJECT = regex.compile(rf"(?P<x>[^{_STOP}、]{{0,20}}?)(?:等)?(?:项目)")
 _XIANGMU_AFTER = regex.compile(rf"[^{_STOP}、和与及]{{0,12}}?项目")
 _ANAPHORA_PROJECT = regex.compile(rf"(?P<x>[^{_STOP}、]{{1,25}}?项目)")
-
-
-def count_value(s: str) -> int:
-    """Integer value of a count written in Arabic or (simple) Chinese numerals."""
-    if s.isdigit():
-        return int(s)
-    total, current = 0, 0
-    units = {"十": 10, "百": 100, "千": 1000}
-    for ch in s:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch in units:
-            total += (current or 1) * units[ch]
-            current = 0
-    return total + current
 
 
 @functools.lru_cache(maxsize=1)
@@ -88,15 +67,6 @@ def _rules():
         "future_prefix": regex.compile("(?:" + "|".join(regex.escape(w) for w in sorted(
             r["stage"].get("future_prefixes", []), key=len, reverse=True)) + r")[^,;。]{0,8}$"),
         "co_markers": tuple(r["co_investor_markers"]),
-        "claim_counts": [
-            (c["name"], regex.compile(c["pattern"].replace("{NUM}", NUM)), c.get("unit", "项目"),
-             c.get("size_class", False))
-            for c in r["claim_count"]
-        ],
-        "total_words": tuple(sorted(r["total_words"], key=len, reverse=True)),
-        "total_only_words": tuple(sorted(r["total_only_words"], key=len, reverse=True)),
-        "tolerance": Decimal(str(r["headline_tolerance"])),
-        "target_re": regex.compile("|".join(regex.escape(w) for w in r["target_words"])),
     }
 
 
@@ -129,41 +99,6 @@ class RecordDraft:
             + (self.stage != "other") + (self.date is not None)
 
 
-@dataclass
-class ClaimDraft:
-    start: int
-    end: int
-    anchor: int
-    scope: str
-    count: int | None = None
-    unit: str | None = None
-    total: AmountMention | None = None
-    date: DateMention | None = None
-    rule: str = ""
-    count_qualifier: str | None = None     # 逾40个: the count is a bound, not exact
-
-
-@dataclass
-class Mentions:
-    """All mentions of one article, each list sorted by start. Dates are only needed in the
-    sentences that hold a record or a claim: `find_dates(start, end)` finds them on demand."""
-    amounts: list[AmountMention]
-    places: list[PlaceMention]
-    companies: list[CompanyMention]
-    find_dates: object = None
-    _dates: dict = field(default_factory=dict)
-
-    def dates_in(self, start: int, end: int) -> list[DateMention]:
-        key = (start, end)
-        if key not in self._dates:
-            self._dates[key] = self.find_dates(start, end) if self.find_dates else []
-        return self._dates[key]
-
-
-def _within(items, a: int, b: int):
-    return [m for m in items if a <= m.start and m.end <= b]
-
-
 def _clause_bounds(text: str, sent: Sentence, pos: int) -> tuple[int, int]:
     """The ;-clause of the sentence around position pos."""
     a = text.rfind(";", sent.start, pos)
@@ -193,75 +128,6 @@ def _stage_near(text: str, a: int, b: int, anchor: int, most_advanced: bool = Fa
 def _county_level(p: PlaceMention) -> bool:
     return p.level in ("county", "zone", "township") or (p.ambiguous and p.level != "city")
 
-
-# --------------------------------------------------------------------------- claims
-def _is_total_word_before(text: str, pos: int, floor: int, words) -> bool:
-    window = text[max(floor, pos - 10):pos]
-    window = _QUALIFIER_TAIL.sub("", window)
-    return any(window.endswith(w) for w in words)
-
-
-def _claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) -> list[ClaimDraft]:
-    r = _rules()
-    found: list[tuple] = []
-    counts = r["claim_counts"] if _COUNT_HINT.search(text, sent.start, sent.end) else ()
-    for name, pat, unit, size_class in counts:
-        for hit in pat.finditer(text, sent.start, sent.end):
-            if any(hit.start() < e and s < hit.end() for s, e, *_ in found):
-                continue
-            if _in_target_context(text, sent, hit.start()):
-                continue                     # 力争明年新签约亿元以上项目100个: a goal, not a result
-            scope = hit.groupdict().get("scope") or ""
-            cq = hit.groupdict().get("cq")
-            found.append((hit.start(), hit.end(), name, count_value(hit.group("n")), unit, size_class, scope, cq))
-    found.sort()
-    sent_amounts = _within(m.amounts, sent.start, sent.end)
-    for a in sent_amounts:                 # 10亿元以上项目8个: the amount is part of the count
-        if any(s <= a.start and a.end <= e for s, e, *_ in found):
-            used.add(id(a))
-    invest = [a for a in sent_amounts if a.role == "investment"]
-    claims: list[ClaimDraft] = []
-    for i, (s, e, name, n, unit, size_class, scope, cq) in enumerate(found):
-        nxt = found[i + 1][0] if i + 1 < len(found) else sent.end
-        total = None
-        # the total that follows the count: ...37个项目(协议),总投资425.9亿元
-        for a in sent_amounts:
-            if a.start >= e and a.end <= nxt and id(a) not in used and a.role in ("investment", "other") and \
-                    _is_total_word_before(text, a.start, e, r["total_words"]) and \
-                    not _has_company_between(m, e, a.start):
-                total = a
-                break
-        if not size_class:
-            # or the total right before it: 总投资110.8亿元的20个项目
-            if total is None:
-                for a in invest:
-                    if 0 <= s - a.end <= 2 and id(a) not in used and text[a.end:s] in ("的", ""):
-                        total = a
-                        break
-        if total is not None:
-            used.add(id(total))
-        scope_text = (scope or text[s:e]).strip() or name
-        claims.append(ClaimDraft(sent.start, sent.end, s, scope_text, n, unit, total,
-                                 rule=f"claim:{name}" + ("+total" if total else ""),
-                                 count_qualifier="approx" if cq in ("近", "约") else ("over" if cq else None)))
-    for a in invest:
-        if id(a) in used:
-            continue
-        if _is_total_word_before(text, a.start, sent.start, r["total_only_words"]):
-            used.add(id(a))
-            word = next(w for w in r["total_only_words"] if text[max(sent.start, a.start - 10):a.start].find(w) >= 0)
-            claims.append(ClaimDraft(sent.start, sent.end, a.start, word, None, None, a, rule="claim:total-only"))
-    return claims
-
-
-def _in_target_context(text: str, sent: Sentence, pos: int) -> bool:
-    """Is there a goal word (力争, 目标...) earlier in the comma clause of pos?"""
-    floor = max(sent.start, text.rfind(",", sent.start, pos) + 1, text.rfind(";", sent.start, pos) + 1)
-    return bool(_rules()["target_re"].search(text, floor, pos))
-
-
-def _has_company_between(m: Mentions, a: int, b: int) -> bool:
-    return any(a <= c.start and c.end <= b for c in m.companies)
 
 
 # --------------------------------------------------------------------------- records
@@ -468,7 +334,7 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
     r = _rules()
     f = _frames()
     out = []
-    for c in _within(m.companies, sent.start, sent.end):
+    for c in within(m.companies, sent.start, sent.end):
         core = company_core(c.name)
         if core in taken_cores:
             continue
@@ -577,95 +443,6 @@ def merge_records(drafts: list[RecordDraft]) -> list[RecordDraft]:
     return sorted(out, key=lambda d: (d.start, d.anchor))
 
 
-def _total_close(a: AmountMention, b: AmountMention, tol: Decimal) -> bool:
-    if a.amount_yi is None or b.amount_yi is None:
-        return False
-    hi = max(a.amount_yi, b.amount_yi)
-    return hi > 0 and abs(a.amount_yi - b.amount_yi) <= tol * hi
-
-
-def _claim_kind(c: ClaimDraft) -> tuple:
-    """What a claim counts: size classes, kinds of projects and stages are told apart."""
-    r = _rules()
-    verb = r["stage_re"].search(c.scope)
-    stage = r["stage_of"][verb.group()] if verb else None
-    special = next((k for k in ("size-class", "category") if k in c.rule), None)
-    return (special, c.scope if special == "category" else None, stage if stage != "signed" else None)
-
-
-def _same_claim(c: ClaimDraft, k: ClaimDraft, tol: Decimal) -> bool:
-    if c.count is not None and c.count == k.count and c.total is not None and k.total is not None \
-            and c.total.amount_yi == k.total.amount_yi:
-        return True                       # the same count and the same total: one figure
-    if (c.count_qualifier or k.count_qualifier) and c.count is not None and k.count is not None:
-        # headline 逾40个项目,总投资超800亿 vs body 43个,总投资超800亿: one figure
-        lo, hi = sorted((c.count, k.count))
-        totals_agree = (c.total is None or k.total is None or c.total.amount_yi == k.total.amount_yi
-                        or _total_close(c.total, k.total, tol))
-        kinds_agree = c.total is not None and k.total is not None or _claim_kind(c) == _claim_kind(k)
-        if hi - lo <= max(2, hi // 5) and totals_agree and kinds_agree:
-            return True
-    if _claim_kind(c) != _claim_kind(k) and c.count is not None and k.count is not None:
-        return False
-    if c.count is not None and k.count is not None:
-        if c.count != k.count or c.unit != k.unit:
-            return False
-        if c.total is None or k.total is None:
-            return True
-        return c.total.amount_yi == k.total.amount_yi or bool(
-            (c.total.qualifier or k.total.qualifier or c.total.vague or k.total.vague)
-            and _total_close(c.total, k.total, tol))
-    if c.total is not None and k.total is not None:     # a total-only claim (揽金近200亿, 揽金88亿)
-        return c.total.amount_yi == k.total.amount_yi or bool(
-            (c.total.qualifier or k.total.qualifier or c.total.vague or k.total.vague)
-            and _total_close(c.total, k.total, tol)) or _rounded_of(c, k) or _rounded_of(k, c)
-    return False
-
-
-def _rounded_of(a: ClaimDraft, b: ClaimDraft) -> bool:
-    """a is a total-only claim whose figure is b's rounded (揽金88亿 for 88.6亿元): fewer decimals,
-    within 5%."""
-    if a.count is not None or a.total.amount_yi is None or b.total.amount_yi is None:
-        return False
-    decimals = lambda d: max(0, -d.normalize().as_tuple().exponent)
-    return decimals(a.total.amount_yi) < decimals(b.total.amount_yi) and \
-        _total_close(a.total, b.total, Decimal("0.05"))
-
-
-def _combine(k: ClaimDraft, c: ClaimDraft) -> ClaimDraft:
-    def exactness(x: ClaimDraft) -> tuple:
-        t = x.total
-        return (t is not None, t is not None and t.qualifier is None and not t.vague, x.count is not None,
-                x.count_qualifier is None)
-
-    best, other = (k, c) if exactness(k) >= exactness(c) else (c, k)
-    if best.count is None:
-        best.count, best.unit = other.count, other.unit
-    if best.total is None:
-        best.total = other.total
-    best.date = best.date or other.date
-    return best
-
-
-def merge_claims(claims: list[ClaimDraft]) -> list[ClaimDraft]:
-    """One claim per figure: a total stated twice, a headline's rounded total and the body's exact
-    one, a count repeated without its total. Merged until nothing changes (order-independent)."""
-    tol = _rules()["tolerance"]
-    out = list(claims)
-    changed = True
-    while changed:
-        changed = False
-        for i in range(len(out)):
-            for j in range(i + 1, len(out)):
-                if _same_claim(out[i], out[j], tol):
-                    out[i] = _combine(out[i], out[j])
-                    del out[j]
-                    changed = True
-                    break
-            if changed:
-                break
-    return sorted(out, key=lambda c: (c.start, c.anchor))
-
 
 # --------------------------------------------------------------------------- article
 def assemble(text: str, sentences: list[Sentence], m: Mentions,
@@ -675,17 +452,17 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
     claims: list[ClaimDraft] = []
     for sent in sentences:
         used: set[int] = set()
-        s_claims = _claims_in_sentence(text, sent, m, used)
+        s_claims = claims_in_sentence(text, sent, m, used)
         for c in s_claims:
             c.date = _date_for(m, sent, c.anchor)
         claims.extend(s_claims)
-        invest = [a for a in _within(m.amounts, sent.start, sent.end)
+        invest = [a for a in within(m.amounts, sent.start, sent.end)
                   if a.role == "investment" and id(a) not in used]
         for i, a in enumerate(invest):
             prev_end = invest[i - 1].end if i > 0 else sent.start
             next_start = invest[i + 1].start if i + 1 < len(invest) else sent.end
             rec = _record_for_amount(text, sent, a, m, prev_end, next_start)
-            if not rec.companies and (a.vague or _in_target_context(text, sent, a.start)):
+            if not rec.companies and (a.vague or in_target_context(text, sent, a.start)):
                 continue                     # 过亿元签约项目, 力争…突破650亿元: no project of its own
             if rec.companies or rec.project:
                 if rec.place is None:
@@ -715,4 +492,6 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
     _attach_cataphora(text, sentences, records, m)
     merged = merge_records(records)
     merged = [r for r in merged if "fragment" not in r.rules or "merged" in r.rules and (r.companies or r.project)]
-    return merged, merge_claims(claims)
+    claims = merge_claims(claims)
+    link_breakdowns(claims, text)
+    return merged, claims

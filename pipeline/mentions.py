@@ -40,6 +40,7 @@ class PlaceMention:
     candidates: tuple[str, ...] = ()   # codes / names of the candidates when ambiguous
     via: str = "exact"             # exact, short, former, anaphora, zone, township
     rule: str = ""
+    written: str = ""              # the unit's own name as written (东城区 in 许昌市东城区; 溧水县)
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,25 @@ class HomePlace:
     """What an article is about, from its metadata: used to resolve short forms and anaphora."""
     region: str | None = None      # e.g. 许昌市 or 襄城县 from metadata
     extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Mentions:
+    """All mentions of one article, each list sorted by start. Dates are only needed in the
+    sentences that hold a record or a claim: `find_dates(start, end)` finds them on demand."""
+    amounts: list[AmountMention]
+    places: list[PlaceMention]
+    companies: list[CompanyMention]
+    find_dates: object = None
+    _dates: dict = field(default_factory=dict)
+
+    def dates_in(self, start: int, end: int) -> list[DateMention]:
+        key = (start, end)
+        if key not in self._dates:
+            self._dates[key] = self.find_dates(start, end) if self.find_dates else []
+        return self._dates[key]
+
+
+def within(items, a: int, b: int):
+    """The mentions that lie inside [a, b)."""
+    return [m for m in items if a <= m.start and m.end <= b]

@@ -34,18 +34,18 @@ def test_construction(row):
 
 
 def test_count_hint_is_necessary_for_every_claim_count_pattern():
-    """assemble._COUNT_HINT skips sentences without a numeral + 个/项/宗/家: every claim_count
+    """claims._COUNT_HINT skips sentences without a numeral + 个/项/宗/家: every claim_count
     pattern must require one, and on the corpora no pattern matches where the hint does not."""
     import tomllib
     from pathlib import Path
 
-    from pipeline.assemble import _COUNT_HINT, _rules
+    from pipeline.claims import _COUNT_HINT, _rules
     from pipeline.normalise import normalise
     from pipeline.read import read_inputs
     from pipeline.sentences import split_sentences
 
     root = Path(__file__).resolve().parent.parent
-    raw = tomllib.loads((root / "rules" / "assemble.toml").read_text(encoding="utf-8"))
+    raw = tomllib.loads((root / "rules" / "claims.toml").read_text(encoding="utf-8"))
     for c in raw["claim_count"]:
         assert any(f"(?P<n>{{NUM}}){tail}" in c["pattern"] for tail in ("(?:个|项|宗)", "(?:个|项)", "家")), c["name"]
     matched = 0
@@ -53,7 +53,7 @@ def test_count_hint_is_necessary_for_every_claim_count_pattern():
         if not art.text:
             continue
         for s in split_sentences(normalise(art.text)):
-            hits = [pat for _n, pat, _u, _s in _rules()["claim_counts"] if pat.search(s.text)]
+            hits = [pat for _n, pat, *_ in _rules()["claim_counts"] if pat.search(s.text)]
             if hits:
                 matched += 1
                 assert _COUNT_HINT.search(s.text), s.text
