@@ -22,8 +22,12 @@ class Record(_Out):
     record_id: str = Field(description="article_id + '#r' + ordinal; stable for the same input")
     company: Optional[str] = Field(None, description="investor company, longest form used in the article; several joined by 、")
     companies: list[str] = Field(default_factory=list, description="each investor separately")
-    county: Optional[str] = Field(None, description="county-level unit or zone, current official name")
-    county_code: Optional[str] = Field(None, pattern=r"^\d{6}$", description="6-digit administrative code")
+    county: Optional[str] = Field(None, description="county-level unit or zone, as the article names it (a former "
+                                                   "name stays: 溧水县 in 2012)")
+    county_code: Optional[str] = Field(None, pattern=r"^\d{6}$", description="6-digit administrative code valid at the "
+                                                                           "article's date")
+    current_county: Optional[str] = Field(None, description="the unit today (溧水区): what roll-ups group by")
+    current_county_code: Optional[str] = Field(None, pattern=r"^\d{6}$", description="today's code of the unit")
     city: Optional[str] = None
     city_code: Optional[str] = Field(None, pattern=r"^\d{6}$")
     province: Optional[str] = None
@@ -68,6 +72,10 @@ class Claim(_Out):
     total_yi: Optional[float] = None
     amount_qualifier: Qualifier = None
     total_high: Optional[float] = None
+    measure: Optional[str] = Field(None, description="what the total measures: investment, contract, funds_received, "
+                                                    "fdi_actual, fdi_contract, completed")
+    category: Optional[str] = Field(None, description="for a breakdown: the class it counts (工业, 外资, 亿元以上)")
+    parent: Optional[str] = Field(None, description="for a breakdown: claim_id of the figure it breaks down")
     date: Optional[str] = None
     date_precision: Optional[str] = None
     evidence: str
@@ -100,6 +108,10 @@ class Article(_Out):
     error: Optional[str] = None
     n_records: int = 0
     n_claims: int = 0
+    home: Optional[str] = Field(None, description="the place the article is about (its region, else inferred from the "
+                                                 "text), as the article names it")
+    home_code: Optional[str] = Field(None, description="today's administrative code of `home` (None for zones without one)")
+    home_rule: Optional[str] = Field(None, description="how the home was found: home:metadata, or the evidence that decided it")
     text: Optional[str] = Field(None, description="normalised text; offsets point into it")
 
 

@@ -387,7 +387,7 @@ def _mention(raw: _Raw, t: _Target, via: str, rule: str) -> PlaceMention:
     return PlaceMention(
         start=raw.start, end=raw.end, text=raw.surface, name=t.name, code=t.code, level=t.level,
         city=t.city, city_code=t.city_code, province=t.province,
-        county=t.county, county_code=t.county_code, via=via, rule=rule)
+        county=t.county, county_code=t.county_code, via=via, rule=rule, written=raw.own or raw.surface)
 
 
 def _ambiguous(raw: _Raw, cands: list[_Target]) -> PlaceMention:
@@ -450,7 +450,7 @@ def _anaphor(d: _Data, raw: _Raw, home: _Target | None,
                     start=raw.start, end=raw.end, text=raw.surface, name=m.name, code=m.code,
                     level=m.level, city=m.city, city_code=m.city_code, province=m.province,
                     county=m.county, county_code=m.county_code, via="anaphora",
-                    rule=f"anaphora:{kind}:previous")
+                    rule=f"anaphora:{kind}:previous", written=m.written)
     target = None
     if home is not None:
         if kind in ("county", "district"):
@@ -528,6 +528,40 @@ def find_places(text: str, home: str | None = None,
     home_t = _home_target(home) if home else None
     raws = _merge_prefixes(d, _scan(d, text, home_t, exclude))
     return _resolve(d, raws, home_t)
+
+
+@dataclass(frozen=True)
+class FormerName:
+    """A unit's name before a change (rules/places/former_names.tsv): 溧水县 (320124) became
+    溧水区 (320117) in 2013."""
+    old_name: str
+    old_code: str
+    code: str
+    year: int
+
+
+@functools.lru_cache(maxsize=1)
+def _former_names() -> dict:
+    return {(row["old_name"], row["code"]): FormerName(row["old_name"], row["old_code"], row["code"], int(row["year"]))
+            for row in load_tsv("places/former_names.tsv")}
+
+
+def former_name(p: PlaceMention) -> FormerName | None:
+    """The former name a mention is written with (溧水县 for today's 溧水区), or None."""
+    if not p.code:
+        return None
+    return _former_names().get((p.written or p.text, p.code))
+
+
+def as_of(p: PlaceMention, year: int | None) -> tuple[str | None, str | None]:
+    """(name, code) of a county-level mention as the article names it and as valid at `year`: a
+    former name keeps its old code for an article from before (or in) the year of the change."""
+    former = former_name(p)
+    if former is None:
+        return p.name, p.code
+    if year is not None and year <= former.year:
+        return former.old_name, former.old_code
+    return former.old_name, p.code
 
 
 @functools.lru_cache(maxsize=4096)

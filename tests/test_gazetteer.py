@@ -136,8 +136,15 @@ def test_former_names_point_to_current_units():
         assert 1990 < int(row["year"]) <= 2025
         # an old name that is a current name elsewhere (清河区 of 铁岭) is left to context
         assert row["old_name"] not in current or row["old_name"] in ("清河区",), row
+        # the code the unit had before the change (溧水县 320124, now 溧水区 320117)
+        assert len(row["old_code"]) == 6 and row["old_code"][:2] == row["code"][:2] or \
+            row["old_code"][:2] == "54", row       # 西藏's codes were renumbered with its cities
+        assert row["old_code_source"] in ("chineseregion-0.0.5", "cpca-0.5.5", "curator"), row
     assert {"old_name": "许昌县", "new_name": "建安区", "code": "411003", "city": "许昌市",
-            "year": "2017", "change": "rename"} in [dict(r) for r in rows]
+            "year": "2017", "change": "rename", "old_code": "411023",
+            "old_code_source": "chineseregion-0.0.5"} in [dict(r) for r in rows]
+    by_old = {r["old_name"]: r for r in rows}
+    assert by_old["溧水县"]["old_code"] == "320124" and by_old["溧水县"]["code"] == "320117"
 
 
 def test_zones_are_consistent():
