@@ -24,7 +24,8 @@ from . import database
 from .models import Article, Claim, Record
 
 ARTICLE_JSON_FIELDS = ("article_id", "source", "title", "date", "region", "origin", "content_hash",
-                       "encoding", "duplicate_of", "status", "error", "n_records", "n_claims")
+                       "encoding", "duplicate_of", "status", "error", "n_records", "n_claims", "home", "home_code",
+                       "home_rule")
 
 DECIMAL = "DECIMAL(18,6)"
 _DECIMAL_COLUMNS = {

@@ -49,8 +49,20 @@ def test_prf_and_baseline_comparison():
     assert compare(figures, baseline) == ["fields.company:strict.recall: 0.9000 < baseline 0.9500"]
 
 
+REAL_FIELDS = {"company", "county", "city", "amount", "currency", "amount_qualifier", "amount_high", "project",
+               "stage", "sector"}
+CLAIM_FIELDS = {"scope", "project_count", "count_unit", "total_amount", "currency", "amount_qualifier", "measure",
+                "category", "parent"}
+MEASURES = {None, "investment", "contract", "funds_received", "fdi_actual", "fdi_contract", "completed"}
+STAGES = {"signed", "negotiating", "started", "operating", "other"}
+
+
+def _own_layout(folder: str) -> bool:
+    return folder not in ("real", "realstyle")
+
+
 def test_every_gold_file_is_well_formed_and_beside_its_article():
-    golds = sorted((ROOT / "corpora").rglob("*.gold.json"))
+    golds = sorted(g for g in (ROOT / "corpora").rglob("*.gold.json") if _own_layout(g.parent.name))
     assert len(golds) >= 41
     for g in golds:
         data = json.loads(g.read_text(encoding="utf-8"))
@@ -61,6 +73,36 @@ def test_every_gold_file_is_well_formed_and_beside_its_article():
             assert c.get("project_count") is not None or c.get("total_amount") is not None
 
 
+@pytest.mark.parametrize("folder", ["real", "realstyle"])
+def test_real_and_realstyle_gold_files_follow_the_guideline(folder):
+    """corpora/real (texts kept out of the repository) and corpora/realstyle (our own words) are
+    annotated by corpora/real/GUIDELINE.md: its fields, stages, measures and breakdown links."""
+    golds = sorted((ROOT / "corpora" / folder).glob("*.gold.json"))
+    assert golds, folder
+    for g in golds:
+        data = json.loads(g.read_text(encoding="utf-8"))
+        name = g.name[: -len(".gold.json")]
+        meta = json.loads(g.with_name(name + ".meta.json").read_text(encoding="utf-8"))
+        assert data["article_id"] == name == meta["id"], g.name
+        assert "region" not in meta, g.name                   # the home place is the extractor's to find
+        assert set(data["home"]) == {"county", "city", "province"}, g.name
+        if folder == "real":
+            assert {"url", "title", "date", "sha256", "chars", "query"} <= set(meta), g.name
+            assert not g.with_name(name + ".txt").exists(), g.name   # third-party texts stay in texts/
+        else:
+            assert g.with_name(name + ".txt").exists() and meta.get("modelled_on"), g.name
+        for r in data["records"]:
+            assert set(r) >= REAL_FIELDS, (g.name, REAL_FIELDS - set(r))
+            assert r["stage"] in STAGES, (g.name, r["stage"])
+            assert r["company"] or r["amount"] is not None, (g.name, r)
+            assert (r["amount"] is None) == (r["currency"] is None), (g.name, r)
+        for i, c in enumerate(data["claims"]):
+            assert set(c) >= CLAIM_FIELDS, (g.name, CLAIM_FIELDS - set(c))
+            assert c["project_count"] is not None or c["total_amount"] is not None, (g.name, c)
+            assert c["measure"] in MEASURES and (c["measure"] is None) == (c["total_amount"] is None), (g.name, c)
+            assert c["parent"] is None or 0 <= c["parent"] < len(data["claims"]) and c["parent"] != i, (g.name, c)
+
+
 def test_every_construction_is_covered_at_least_twice():
     seen = {}
     for g in (ROOT / "corpora").rglob("*.gold.json"):
@@ -69,14 +111,18 @@ def test_every_construction_is_covered_at_least_twice():
     assert {cid: seen.get(cid, 0) for cid in CONSTRUCTIONS if seen.get(cid, 0) < 2} == {}
 
 
-def test_development_corpus_meets_the_targets():
-    figures, _ = evaluate(ROOT / "corpora")
-    w = figures["wholes"]
+def test_development_corpus_meets_the_targets(tmp_path):
+    """The team's own corpora (dev, holdout, holdout2, the sample) meet the targets. (`make test`
+    runs `pipeline regress` first: the whole of corpora/, realstyle included, against the
+    committed baseline.)"""
+    import shutil
+    for part in ("dev", "holdout", "holdout2"):
+        shutil.copytree(ROOT / "corpora" / part, tmp_path / part)
+    for f in (ROOT / "corpora").glob("xuchang-daily-2020-12.*"):
+        shutil.copy(f, tmp_path / f.name)
+    own, _ = evaluate(tmp_path)
+    w = own["wholes"]
     assert w["amount_records_strict"]["f1"] >= 0.95
     assert w["claims"]["f1"] >= 0.95
-    assert figures["company_correct_share"] >= 0.95
-    assert figures["county_correct_share"] >= 0.95
-    # and nothing below the committed baseline
-    baseline = json.loads((ROOT / "tests" / "regress_baseline.json").read_text(encoding="utf-8"))
-    assert compare(figures, baseline) == []
-    assert set(flatten(figures)) == set(flatten(baseline))
+    assert own["company_correct_share"] >= 0.95
+    assert own["county_correct_share"] >= 0.95

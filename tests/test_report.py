@@ -133,10 +133,10 @@ def test_every_record_and_claim_links_to_its_evidence(report):
     page = Page(html)
     ids = {a.get("id") for _, a in page.tags if a.get("id")}
     links = [a["href"][1:] for t, a in page.tags if t == "a" and a.get("href", "").startswith("#ev-")]
-    # 11 + 1 records, 5 + 1 claims
-    assert len(links) == 18 and set(links) <= ids
+    # 11 + 1 records, 8 + 1 claims
+    assert len(links) == 21 and set(links) <= ids
     backlinks = [a["href"][1:] for t, a in page.tags if t == "a" and re.match(r"#[rc]-\d+-\d+$", a.get("href", ""))]
-    assert len(backlinks) == 18 and set(backlinks) <= ids
+    assert len(backlinks) == 21 and set(backlinks) <= ids
 
 
 def test_highlights(report):
