@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import regex
 
 from .claims import ClaimDraft, claims_in_sentence, in_target_context, link_breakdowns, merge_claims
-from .companies import company_core
+from .companies import brand_of, company_core
 from .mentions import AmountMention, CompanyMention, DateMention, Mentions, PlaceMention, within
 from .rules import load_toml
 from .sentences import Sentence
@@ -28,7 +28,7 @@ STAGE_ORDER = ("signed", "negotiating", "started", "operating")
 _STOP_RE = regex.compile(rf"[{_STOP}]")
 _LOCATIVE_START = regex.compile(r"^(?:在|于|到|落户|选址)")
 _INVEST_BUILD = regex.compile(r"(?:投资|出资|公司|集团)(?:投资)?(?:建设|兴建|打造|投建)")
-_DETERMINER = regex.compile(r"^(?:一个|一座|一处|该|这个|其|新的|了|的|正在就|正就|正在|正|还就|也就)")
+_DETERMINER = regex.compile(r"^(?:一个|一座|一处|该|这个|其|新的|了|的|正在就|正就|正在|还就|也就)")
 _DENG_TAIL = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项|宗)?[\p{Han}]{0,4}?项目$")
 _COUNT_NAME = regex.compile(r"(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)[\p{Han}]{0,4}项目$")
 _COMPANY_PROJECT = regex.compile(rf"(?P<x>[^{_STOP}、]{{0,20}}?)(?:等)?(?:项目)")
@@ -230,6 +230,11 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
                 if hit:
                     rec.project = _clean_project(hit.group("x"))
                     rec.rules.append("project:anaphora")
+    if not rec.companies and rec.project:
+        brand = _brand_in_text(text, rec.project, left, right, m)
+        if brand is not None:                # the firm at the head of the project's name
+            rec.companies = [brand]
+            rec.rules.append("company:brand")
 
     # place: county-level on the left in the item, then right (在X建设), then sentence, paragraph
     left_places = [p for p in m.places if left <= p.start and p.end <= a.start and _county_level(p)]
@@ -291,7 +296,7 @@ def _attach_cataphora(text: str, sentences: list[Sentence], records: list[Record
             continue
         prev = sentences[i - 1]
         cos = [c for c in m.companies if c.start == hit.end()]
-        targets = [r for r in records if r.start == prev.start and not r.companies and r.amount is not None]
+        targets = [r for r in records if r.start == prev.start and not _named(r) and r.amount is not None]
         if cos and len(targets) == 1:
             targets[0].companies = [cos[0]]
             targets[0].rules.append("company:cataphora")
@@ -387,6 +392,70 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
     return out
 
 
+_VISIT = regex.compile(r"拜访|考察|走访|座谈|会见|参观|接待|看望|调研|邀请|参展|展出|展示")
+_AGREEMENT_OF = regex.compile(r"(?:与|同|和)[^,;。]{2,30}?的(?:战略)?(?:合作)?(?:框架)?协议")
+
+
+def _records_from_enumerations(text: str, sent: Sentence, m: Mentions, taken_cores: set[str],
+                               records: list[RecordDraft]) -> list[RecordDraft]:
+    """One record per company or project of a list in a stage frame (与中国融通、中建市政…等14家企业
+    进行了签约; 集中开工的A项目、B项目…): stage from the nearest stage word, the company of a project
+    item the firm at its head (brand_of). Lists of firms visited or met give none."""
+    out = []
+    for e in m.enumerations:
+        if not (sent.start <= e.start and e.end <= sent.end):
+            continue
+        if _VISIT.search(text, sent.start, e.items[0][1]) or _AGREEMENT_OF.match(text, e.items[-1][1], e.end):
+            continue                    # firms visited; A、B与C的合作协议 (parties, not investors)
+        stage = _stage_near(text, e.items[-1][1], sent.end, e.items[-1][1]) or \
+            _stage_near(text, sent.start, sent.end, e.items[0][0]) or \
+            _stage_near(text, 0, sent.start, sent.start)      # 其中,央企类项目有A、B、C3家企业 after a signing
+        if stage is None:
+            continue
+        for a, b, kind in e.items:
+            if any(x.start < b and a < x.end for x in m.amounts):
+                continue                    # 投资6000万元的X项目、…: the amount path has it
+            if kind == "company":
+                cos = [c for c in m.companies if c.start <= a and b <= c.end] or \
+                      [c for c in m.companies if a <= c.start and c.end <= b]
+                if not cos or company_core(cos[0].name) in taken_cores:
+                    continue
+                rec = RecordDraft(sent.start, sent.end, a, companies=[cos[0]], stage=stage,
+                                  rules=["record-no-amount:list"])
+                taken_cores.add(company_core(cos[0].name))
+            else:
+                project = _clean_project(text[a:b])
+                if project is None or any(r.project and _project_similar(r.project, project) for r in records + out):
+                    continue
+                rec = RecordDraft(sent.start, sent.end, a, project=project, stage=stage,
+                                  rules=["record-no-amount:project-list"])
+                brand = _brand_mention(text, a, b, m)
+                if brand is not None:
+                    rec.companies = [brand]
+                    rec.rules.append("company:brand")
+            out.append(rec)
+    return out
+
+
+def _brand_in_text(text: str, project: str, a: int, b: int, m: Mentions) -> CompanyMention | None:
+    """The firm at the head of a project name found in text[a:b] (总投资40亿元的浙江展图高端智能制造项目)."""
+    i = text.find(project, a, b + len(project))
+    return _brand_mention(text, i, i + len(project), m) if i >= 0 else None
+
+
+def _brand_mention(text: str, a: int, b: int, m: Mentions) -> CompanyMention | None:
+    """The company of a project name text[a:b]: a company mention inside it, else the firm at its
+    head (brand_of: 多走路运动鞋生产二期项目 → 多走路)."""
+    inside = [c for c in m.companies if a <= c.start and c.end <= b]
+    if inside:
+        return inside[0]
+    brand = brand_of(text[a:b])
+    if brand is None:
+        return None
+    start = text.find(brand, a, b)
+    return CompanyMention(start, start + len(brand), brand, brand, company_core(brand), rule="company:brand")
+
+
 # --------------------------------------------------------------------------- merging
 def _compatible(a, b) -> bool:
     return a is None or b is None or a == b
@@ -400,11 +469,27 @@ def _project_similar(a: str | None, b: str | None) -> bool:
     return a is None or b is None or a in b or b in a
 
 
+def _named(r: RecordDraft) -> bool:
+    """Does the record name its company (not only a brand guessed from its project name)?"""
+    return any(c.rule != "company:brand" for c in r.companies)
+
+
+def _brand_fits(x: RecordDraft, y: RecordDraft) -> bool:
+    """A brand guessed from a project name fits the other record's company when one of their
+    names holds the other's first two characters (汇元锂电隔膜 / 江苏汇元锂电科技有限公司)."""
+    xs = [company_core(c.name) for c in x.companies]
+    ys = [company_core(c.name) for c in y.companies]
+    return all(any(a[:2] in b or b[:2] in a for b in ys) for a in xs)
+
+
 def _same_record(x: RecordDraft, y: RecordDraft) -> bool:
     if not _compatible(_place_key(x.place), _place_key(y.place)):
         return False
     if x.companies and y.companies and not (x.company_cores & y.company_cores):
-        return False
+        if _named(x) and _named(y):
+            return False
+        if not (_brand_fits(x, y) or x.project and y.project and _project_similar(x.project, y.project)):
+            return False
     if x.amount is not None and y.amount is not None:
         return (x.amount.amount_yi == y.amount.amount_yi and x.amount.currency == y.amount.currency
                 and (x.companies or y.companies or _project_similar(x.project, y.project)))
@@ -415,7 +500,7 @@ def _same_record(x: RecordDraft, y: RecordDraft) -> bool:
 
 def _merge(x: RecordDraft, y: RecordDraft) -> RecordDraft:
     base, other = (x, y) if x.richness() >= y.richness() else (y, x)
-    if not base.companies:
+    if not base.companies or not _named(base) and _named(other):
         base.companies = other.companies
     elif other.companies and len(other.company_name or "") > len(base.company_name or "") \
             and base.company_cores == other.company_cores:
@@ -484,6 +569,13 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
         taken |= rec.company_cores
     for sent in sentences:
         for rec in _records_without_amount(text, sent, m, taken):
+            if rec.place is None:
+                rec.place = _paragraph_place(m, sent, text)
+            rec.date = _date_for(m, sent, rec.anchor)
+            rec.home = home
+            records.append(rec)
+    for sent in sentences:
+        for rec in _records_from_enumerations(text, sent, m, taken, records):
             if rec.place is None:
                 rec.place = _paragraph_place(m, sent, text)
             rec.date = _date_for(m, sent, rec.anchor)

@@ -10,7 +10,7 @@ Public functions:
 from __future__ import annotations
 
 import functools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -32,6 +32,7 @@ def _rules():
         "boundary_set": frozenset(r["boundary_words"]),
         "boundary_lens": sorted({len(w) for w in r["boundary_words"]}),
         "boundary_chars": set(r["boundary_chars"]),
+        "strict_chars": set(r["strict_boundary_chars"]),
         "countries": sorted(r["country_prefixes"], key=len, reverse=True),
         "generic_tail": sorted(r["generic_tail"], key=len, reverse=True),
         "max_len": r["max_len"],
@@ -90,6 +91,9 @@ def _left_edge(text: str, s: int, token_starts) -> int:
             break
         if _boundary_word_ends(text, limit, i, r):
             break
+        if ch in r["strict_chars"] and token_starts is not None and _starts(token_starts, i - 1) \
+                and _starts(token_starts, i):
+            break                          # 有 / 以 as a word of its own
         if ch in r["boundary_chars"] and (token_starts is None or _starts(token_starts, i - 1)):
             # 日本森和精工株式会社: a country name just before is the start of the name, not 和
             j = _country_start(text, i - 1, limit)
@@ -151,6 +155,13 @@ def find_companies(text: str, tokens=None) -> list[CompanyMention]:
         start = _left_edge(text, s, token_starts)
         if start < last_end:
             start = last_end
+        if out and start == out[-1].end and _continues(out[-1].text, text[start:e]):
+            # 上海宝冶集团有限公司北京分公司, 新疆农资集团北疆农佳乐有限公司: one company
+            prev = out.pop()
+            name = text[prev.start:e]
+            out.append(CompanyMention(prev.start, e, name, name, company_core(prev.text), rule=prev.rule + "+branch"))
+            last_end = e
+            continue
         name = text[start:e]
         core = company_core(name)
         if start == s or not _valid(name, core):
@@ -158,6 +169,17 @@ def find_companies(text: str, tokens=None) -> list[CompanyMention]:
         out.append(CompanyMention(start, e, name, name, core, rule=f"company:suffix:{m.group()}"))
         last_end = e
     return out
+
+
+_BRANCH = regex.compile(r"(?:分公司|子公司|分厂|分部|办事处|分行|分院)$")
+
+
+def _continues(prev: str, piece: str) -> bool:
+    """Does `piece`, written right after the company `prev`, continue its name: a branch
+    (北京分公司) or a subsidiary under a group (集团 + 北疆农佳乐有限公司)?"""
+    if _BRANCH.search(piece) and len(piece) <= 12:
+        return True
+    return prev.endswith(("集团", "控股")) and len(piece) <= 14 and not piece.startswith(("与", "和", "及", "同"))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -228,3 +250,193 @@ def link_companies(mentions: list[CompanyMention], text: str) -> list[CompanyMen
                     linked.append(CompanyMention(a, b, form, canonical[core], core, rule="company:short-form"))
                 a = nxt
     return sorted(linked, key=lambda m: (m.start, m.end))
+
+
+# --------------------------------------------------------------------------- enumerations, brands
+@dataclass(frozen=True)
+class Enumeration:
+    """Items joined by 、 in one clause (江淮建工、恒信环保、粤海食品等十余家企业与该县签约): each item's
+    span and kind ("company" or "project")."""
+    start: int
+    end: int
+    items: tuple
+
+
+_CLAUSE = regex.compile(r"[^,;:。!?\n]+")
+_COUNT_AFTER = regex.compile(r"(?:\d+|[一二两三四五六七八九十百]+)(?:余|多)?(?:家|个|项|批)")
+_QUOTES = "“”\"'《》「」『』 "
+
+
+@functools.lru_cache(maxsize=1)
+def _enum_rules():
+    e = load_toml("companies.toml")["enumerations"]
+    b = load_toml("companies.toml")["brands"]
+    return {
+        "openers": sorted(e["openers"], key=len, reverse=True),
+        "lead": tuple(sorted(e["clause_lead"], key=len, reverse=True)),
+        "last_end": regex.compile("|".join(regex.escape(w) for w in sorted(e["last_item_end"], key=len, reverse=True))),
+        "not_company": tuple(e["not_company_endings"]),
+        "generic": frozenset(e["generic_items"]),
+        "person_re": regex.compile("|".join(regex.escape(w) for w in e["person_words"])),
+        "phrase_re": regex.compile("|".join(regex.escape(w) for w in e["phrase_words"])),
+        "firm_tail": regex.compile(e["firm_tail"]),
+        "not_firm_tail": regex.compile(e["not_firm_tail"]),
+        "project_tail": regex.compile(e["project_tail"]),
+        "party_openers": tuple(e["party_openers"]),
+        "party_verbs": regex.compile("|".join(regex.escape(w) for w in e["party_verbs"])),
+        "project_heads": tuple(sorted(e["project_heads"], key=len, reverse=True)),
+        "item_min": e["item_min"], "item_max": e["item_max"],
+        "brand_cut": regex.compile("|".join(regex.escape(w) for w in sorted(
+            b["industry_words"] + b["stop_words"], key=len, reverse=True)) + r"|\d"),
+        "name_words": frozenset(b["name_words"]),
+        "generic_starts": tuple(sorted(b["generic_starts"], key=len, reverse=True)),
+        "brand_min": b["brand_min"], "brand_max": b["brand_max"],
+        "brand_chars": frozenset(b["brand_chars"]),
+        "brand_word_max_freq": b["brand_word_max_freq"],
+        "sector_words": tuple(sorted({k for sec in load_toml("sectors.toml")["sector"] for k in sec["keywords"]},
+                                     key=len, reverse=True)),
+    }
+
+
+def _first_item_start(seg: str, r: dict) -> int | None:
+    """Where the first item of a clause starts: after the last opener word (与, 引进, 包括 …)
+    that leaves an item of a plausible length, else after the clause's lead words."""
+    best = None
+    for w in r["openers"]:
+        i = seg.rfind(w)
+        while i >= 0:
+            rest = len(seg) - i - len(w)
+            if r["item_min"] <= rest <= r["item_max"] and (best is None or i + len(w) > best):
+                best = i + len(w)
+                break
+            i = seg.rfind(w, 0, i)
+    if best is not None:
+        return best
+    s = seg.lstrip(_QUOTES)
+    for w in r["lead"]:
+        if s.startswith(w):
+            s = s[len(w):]
+            break
+    return len(seg) - len(s) if len(s) <= r["item_max"] else None
+
+
+def _last_item_end(seg: str, r: dict) -> int:
+    """Where the last item of a clause ends: at 等, a count (十余家), or a verb after the list."""
+    ends = [m.start() for m in r["last_end"].finditer(seg) if m.start() >= r["item_min"]]
+    ends += [m.start() for m in _COUNT_AFTER.finditer(seg) if m.start() >= r["item_min"]]
+    return min(ends) if ends else len(seg)
+
+
+def _item_kind(item: str, r: dict) -> str | None:
+    if not (r["item_min"] <= len(item) <= r["item_max"]) or item in r["generic"] or r["person_re"].search(item):
+        return None
+    if item.endswith(r["project_heads"]):
+        return "project"
+    if r["phrase_re"].search(item) and not _rules()["suffix_re"].search(item):
+        return None
+    if item.endswith(r["not_company"]) or not _HAS_NAME.search(item) or item.isdigit():
+        return None
+    from .places import find_places
+    whole = [p for p in find_places(item) if p.start == 0 and p.end == len(item)]
+    return None if whole else "company"
+
+
+def find_enumerations(text: str, start: int = 0, end: int | None = None) -> list[Enumeration]:
+    """Lists of companies or projects in text[start:end] (a sentence), clause by clause: at least
+    two items joined by 、 (和 / 及 before the last one)."""
+    end = len(text) if end is None else end
+    r = _enum_rules()
+    out = []
+    for clause in _CLAUSE.finditer(text, start, end):
+        c0 = clause.start()
+        body = clause.group()
+        if "、" not in body:
+            continue
+        parts = body.split("、")
+        first_start = _first_item_start(parts[0], r)
+        if first_start is None:
+            continue
+        spans = []
+        pos = c0
+        for k, part in enumerate(parts):
+            a = pos + (first_start if k == 0 else 0)
+            b = pos + (_last_item_end(part, r) if k == len(parts) - 1 else len(part))
+            spans.append((a, b))
+            pos += len(part) + 1
+        # 和 / 及 joining the last two items: A、B和C
+        la, lb = spans[-1]
+        last = text[la:lb]
+        for conj in ("以及", "和", "及"):
+            i = last.find(conj)
+            if i >= r["item_min"] and len(last) - i - len(conj) >= r["item_min"]:
+                spans[-1:] = [(la, la + i), (la + i + len(conj), lb)]
+                break
+        tail = text[spans[-1][1]:clause.end()]
+        if r["not_firm_tail"].match(tail):
+            continue                        # 涵盖新能源、装备制造等领域: sectors
+        opener = parts[0][:first_start]
+        projects_listed = bool(r["project_tail"].match(tail))
+        items = []
+        for a, b in spans:
+            while a < b and text[a] in _QUOTES:
+                a += 1
+            while b > a and text[b - 1] in _QUOTES:
+                b -= 1
+            kind = _item_kind(text[a:b], r)
+            if kind == "company" and projects_listed:
+                kind = "project"
+            if kind:
+                items.append((a, b, kind))
+        firms = projects_listed or bool(r["firm_tail"].match(tail)) or any(
+            _rules()["suffix_re"].search(text[a:b]) for a, b, k in items if k == "company") or (
+            opener.endswith(r["party_openers"]) and r["party_verbs"].search(text, spans[-1][1], end))
+        if not firms:
+            items = [it for it in items if it[2] == "project"]
+        if len(items) >= 2 and len(items) * 2 >= len(spans):
+            out.append(Enumeration(c0, clause.end(), tuple(items)))
+    return out
+
+
+def brand_of(name: str) -> str | None:
+    """The firm named at the head of a project name, or None: 多走路运动鞋生产二期项目 → 多走路,
+    河南金滔科技建设项目 → 河南金滔科技, 大唐文昌100MW储能项目 → 大唐; 年产10万吨…, 新型建材项目 → None."""
+    from .places import find_places
+    r = _enum_rules()
+    s = name.strip(_QUOTES)
+    if s.startswith(r["generic_starts"]):
+        return None
+    lead = [p for p in find_places(s) if p.start == 0 and p.level in ("province", "city", "county")]
+    place_end = lead[0].end if lead else 0
+    rest = s[place_end:]
+    if not rest or rest.startswith(r["generic_starts"]):
+        return None
+    cuts = [m for m in r["brand_cut"].finditer(rest) if m.start() >= r["brand_min"]]
+    inner = [p.start for p in find_places(rest) if p.start >= r["brand_min"]]
+    stop = min([m.start() for m in cuts] + inner) if cuts or inner else None
+    if stop is None:
+        core = rest
+    else:
+        core = rest[:stop]
+        hit = next((m for m in cuts if m.start() == stop), None)
+        if hit is not None and hit.group() in r["name_words"]:
+            core = rest[:stop + len(hit.group())]
+    bare = core[:stop] if stop is not None else core
+    if not (r["brand_min"] <= len(bare) <= r["brand_max"]) or core in _rules()["generic_cores"]:
+        return None
+    if not _trade_name(bare, r):
+        return None
+    return s[:place_end] + core
+
+
+def _trade_name(bare: str, r: dict) -> bool:
+    """Does `bare` look like a firm's trade name rather than a product (see [brands] brand_chars)?"""
+    if bare.startswith(r["sector_words"]) or bare.startswith(r["generic_starts"]):
+        return False
+    if regex.search(r"[A-Za-z]", bare) or any(ch in r["brand_chars"] for ch in bare):
+        return True
+    from .segment import _jieba
+    jb = _jieba()
+    tokens = jb.lcut(bare, HMM=False)
+    if any(len(t) == 1 for t in tokens):
+        return True
+    return len(tokens) == 1 and jb.dt.FREQ.get(bare, 0) < r["brand_word_max_freq"]

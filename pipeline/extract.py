@@ -17,9 +17,9 @@ from . import amounts as amounts_mod
 from . import dates as dates_mod
 from . import places as places_mod
 from .assemble import assemble
-from .mentions import Mentions
+from .mentions import CompanyMention, Mentions
 from .companies import _rules as _company_rules
-from .companies import find_companies, link_companies
+from .companies import company_core, find_companies, find_enumerations, link_companies
 from .home import infer_home
 from .models import Article, Claim, Record
 from .validate import validate
@@ -67,11 +67,15 @@ def recognise(text: str, sentences, segmenter: str, publication: str | None, hom
     mention or None, how the home was found)."""
     suffix_re = _company_rules()["suffix_re"]
     companies = []
+    enumerations = []
     for s in sentences:
         if suffix_re.search(s.text):
             for c in find_companies(s.text, LazyTokens(s.text, segmenter)):
                 companies.append(type(c)(c.start + s.start, c.end + s.start, c.text, c.name, c.core, c.rule))
-    companies = link_companies(companies, text)
+        if "、" in s.text:
+            enumerations.extend(find_enumerations(text, s.start, s.end))
+    companies.extend(_listed_companies(enumerations, companies, text))
+    companies = link_companies(sorted(companies, key=lambda c: (c.start, c.end)), text)
     exclude = [(c.start, c.end) for c in companies]
     places = places_mod.find_places(text, home, exclude=exclude)
     home_rule = "home:metadata" if home else None
@@ -85,10 +89,23 @@ def recognise(text: str, sentences, segmenter: str, publication: str | None, hom
         amounts=_amounts_by_paragraph(text, _year_of(publication)),
         places=places,
         companies=companies,
+        enumerations=enumerations,
         find_dates=lambda a, b: [replace(d, start=d.start + a, end=d.end + a)
                                  for d in dates_mod.find_dates(text[a:b], publication)],
     )
     return m, home_place, home_rule
+
+
+def _listed_companies(enumerations, companies, text: str):
+    """Company items of lists (江淮建工、恒信环保、粤海食品等十余家企业) that the suffix rules did
+    not find: company mentions of their own."""
+    out = []
+    for e in enumerations:
+        for a, b, kind in e.items:
+            if kind == "company" and not any(c.start < b and a < c.end for c in companies):
+                name = text[a:b]
+                out.append(CompanyMention(a, b, name, name, company_core(name), rule="company:list"))
+    return out
 
 
 def _home_name(home, publication: str | None) -> str | None:

@@ -78,6 +78,7 @@ class Mentions:
     places: list[PlaceMention]
     companies: list[CompanyMention]
     find_dates: object = None
+    enumerations: list = field(default_factory=list)   # companies.Enumeration: lists of firms / projects
     _dates: dict = field(default_factory=dict)
 
     def dates_in(self, start: int, end: int) -> list[DateMention]:
