@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 import regex
 
-from .claims import ClaimDraft, claims_in_sentence, in_target_context, link_breakdowns, merge_claims
+from .claims import (ClaimDraft, claims_in_sentence, in_plan_context, in_target_context, link_breakdowns,
+                     measure_before, merge_claims)
 from .companies import brand_of, company_core
 from .mentions import AmountMention, CompanyMention, DateMention, Mentions, PlaceMention, within
 from .rules import load_toml
@@ -33,6 +34,7 @@ _DENG_TAIL = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:
 _COUNT_NAME = regex.compile(r"(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)[\p{Han}]{0,4}项目$")
 _COMPANY_PROJECT = regex.compile(rf"(?P<x>[^{_STOP}、]{{0,20}}?)(?:等)?(?:项目)")
 _XIANGMU_AFTER = regex.compile(rf"[^{_STOP}、和与及]{{0,12}}?项目")
+_ITEM_OPEN = r"(?:(?<=[;:。]|有|是|为|包括|分别是|分别为)(?![有是为]))"
 _ANAPHORA_PROJECT = regex.compile(rf"(?P<x>[^{_STOP}、]{{1,25}}?项目)")
 
 
@@ -57,6 +59,10 @@ def _rules():
         # project after 的 on the left of the amount: 投资建设的X,总投资
         "proj_de": regex.compile(rf"的(?P<x>{name})"),
         "head_end": regex.compile(rf"(?:{head_alt})$"),
+        # a list item that opens with the project's name and gives its total after a comma
+        "name_then_total": regex.compile(
+            rf"{_ITEM_OPEN}(?P<x>[^{_STOP}、\n]{{2,{maxlen}}}?(?:{head_alt}))(?:\([^()]*\))?,"
+            rf"(?:计划|项目)?(?:总)?投资(?:额|总额)?(?:为|达|约|共)?"),
         "lead_re": regex.compile(rf"(?:{lead_alt})(?:了|的)?"),
         "locative_re": regex.compile("(?:" + "|".join(regex.escape(w) for w in r["locatives"]) + ")$"),
         "anaphora": tuple(r["anaphora"]),
@@ -161,7 +167,14 @@ def _project_before(text: str, a: int, b: int, companies=()) -> str | None:
             end = _extend_to_xiangmu(text, hit.end("x"), b)
             if best is None or end > best[1]:
                 best = (text[hit.start("x"):end], end)
+    if best is None:
+        # 易德·总部经济大楼及配套项目,总投资5亿元; (a list item that opens with the project's name)
+        hit = r["name_then_total"].search(text, a, b)
+        if hit and hit.end() == b:
+            return hit.group("x")
     return best[0] if best else None
+
+
 
 
 def _clean_project(x: str | None) -> str | None:
@@ -189,6 +202,10 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
     r = _rules()
     c_start, c_end = _clause_bounds(text, sent, a.start)
     left = max(c_start, prev_end)
+    # an item of a 、-list starts after the 、 before its amount: the company and place written
+    # after the previous item's amount belong to the previous item (投资150亿元的龙光集团X项目、投资…)
+    if prev_end > c_start:                   # only after another item's amount (not 核能、风能设备项目)
+        left = max(left, text.rfind("、", left, a.start) + 1)
     right = min(c_end, next_start)
     rec = RecordDraft(sent.start, sent.end, a.start, amount=a, rules=[a.rule or "amount"])
 
@@ -276,14 +293,21 @@ def _stage_in_context(text: str, sent: Sentence, left: int, right: int, c_start:
 
 
 def _antecedent(text: str, sent: Sentence, m: Mentions) -> CompanyMention | None:
-    """The last company named in the sentence before, in the same paragraph."""
+    """The last company named in the sentence before: in the same paragraph, or, for a paragraph
+    that opens with 该项目 (据了解,该项目总投资…), the last sentence of the paragraph before."""
     prev_end = sent.start
     para_start = text.rfind("\n\n", 0, sent.start)
-    prev_start = max(para_start + 2 if para_start >= 0 else 0, text.rfind("。", 0, max(0, prev_end - 1)) + 1)
+    if para_start >= 0 and not text[para_start + 2:sent.start].strip() and _OPENS_WITH_PROJECT.match(sent.text):
+        prev_end = para_start                # 据了解,该项目… opens its paragraph
+    else:
+        para_start = text.rfind("\n\n", 0, max(0, prev_end - 1))
+    floor = text.rfind("\n\n", 0, max(0, prev_end - 1))
+    prev_start = max(floor + 2 if floor >= 0 else 0, text.rfind("。", 0, max(0, prev_end - 1)) + 1)
     cands = [c for c in m.companies if prev_start <= c.start and c.end <= prev_end]
     return cands[-1] if cands else None
 
 
+_OPENS_WITH_PROJECT = regex.compile(r"(?:据了解|据悉|据介绍|记者了解到)?,?该项目")
 _CATAPHORA = regex.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
 
 
@@ -392,6 +416,17 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
     return out
 
 
+# an amount a size class of projects names (5000万元以上招商引资项目1297项, 投资额1亿元以上)
+_SIZE_AFTER = regex.compile(r"(?:以上|及以上|以下)?(?:\([^()]{0,10}\))?(?:的)?[^,;。、]{0,10}?项目(?:有|共|达|占)?"
+                            r"(?:\d+|[一二两三四五六七八九十百千]+)(?:余|多)?(?:个|项)")
+_SIZE_OVER = regex.compile(r"(?:以上|及以上)(?:\)|、|的)")
+_NOT_PROJECT_MEASURES = frozenset({"plan", "completed", "funds_received", "fdi_actual"})
+
+
+def _size_class(text: str, a: AmountMention) -> bool:
+    return bool(_SIZE_AFTER.match(text, a.end) or _SIZE_OVER.match(text, a.end))
+
+
 _VISIT = regex.compile(r"拜访|考察|走访|座谈|会见|参观|接待|看望|调研|邀请|参展|展出|展示")
 _AGREEMENT_OF = regex.compile(r"(?:与|同|和)[^,;。]{2,30}?的(?:战略)?(?:合作)?(?:框架)?协议")
 
@@ -491,6 +526,9 @@ def _same_record(x: RecordDraft, y: RecordDraft) -> bool:
         if not (_brand_fits(x, y) or x.project and y.project and _project_similar(x.project, y.project)):
             return False
     if x.amount is not None and y.amount is not None:
+        if x.start == y.start and x.project and y.project and not _project_similar(x.project, y.project) \
+                and not (x.company_cores & y.company_cores):
+            return False                  # 总投资30亿元的A项目和总投资30亿元的B项目 in one sentence: two projects
         return (x.amount.amount_yi == y.amount.amount_yi and x.amount.currency == y.amount.currency
                 and (x.companies or y.companies or _project_similar(x.project, y.project)))
     if x.companies and y.companies:
@@ -542,13 +580,15 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
             c.date = _date_for(m, sent, c.anchor)
         claims.extend(s_claims)
         invest = [a for a in within(m.amounts, sent.start, sent.end)
-                  if a.role == "investment" and id(a) not in used]
+                  if a.role == "investment" and id(a) not in used and not _size_class(text, a)
+                  and measure_before(text, a.start, sent.start) not in _NOT_PROJECT_MEASURES]
         for i, a in enumerate(invest):
             prev_end = invest[i - 1].end if i > 0 else sent.start
             next_start = invest[i + 1].start if i + 1 < len(invest) else sent.end
             rec = _record_for_amount(text, sent, a, m, prev_end, next_start)
-            if not rec.companies and (a.vague or in_target_context(text, sent, a.start)):
-                continue                     # 过亿元签约项目, 力争…突破650亿元: no project of its own
+            if not _named(rec) and (a.vague or in_target_context(text, sent, a.start)
+                                    or in_plan_context(text, sent, a.start)):
+                continue                     # 过亿元签约项目, 力争…突破650亿元, 谋划储备项目…总投资: no project
             if rec.companies or rec.project:
                 if rec.place is None:
                     rec.place = _paragraph_place(m, sent, text)

@@ -98,6 +98,7 @@ def _general_rules(g: dict) -> dict:
         "firm_heads": frozenset(g["firm_heads"]),
         "frame_re": regex.compile(_alt(g["frame"])),
         "reject_re": regex.compile(_alt(g["reject"])),
+        "plan_re": regex.compile(_alt(g["plan"])),
         "chain_re": regex.compile(_alt(g["firm_chain"])),
         "firm_frame_re": regex.compile(_alt(g["firm_frame"])),
         "cluster_re": regex.compile(_alt(g["firm_cluster"])),
@@ -144,6 +145,14 @@ def in_target_context(text: str, sent: Sentence, pos: int) -> bool:
     """Is there a goal word (力争, 目标...) earlier in the comma clause of pos?"""
     floor = max(sent.start, text.rfind(",", sent.start, pos) + 1, text.rfind(";", sent.start, pos) + 1)
     return bool(_rules()["target_re"].search(text, floor, pos))
+
+
+def in_plan_context(text: str, sent: Sentence, pos: int) -> bool:
+    """Is pos in a clause about plans, reserves or promotions (谋划储备项目…, 推介的重点项目…)? Such
+    counts are no claims, nor their totals records."""
+    floor = max(sent.start, *(text.rfind(ch, sent.start, pos) + 1 for ch in ",;:")) if pos > sent.start else pos
+    floor = max(sent.start, text.rfind(",", sent.start, floor - 1) + 1) if floor > sent.start else floor
+    return bool(_rules()["general"]["plan_re"].search(text, floor, pos))
 
 
 def _has_company_between(m: Mentions, a: int, b: int) -> bool:
@@ -305,7 +314,8 @@ def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> l
         comma_clause = max(sent.start, *(text.rfind(ch, sent.start, s) + 1 for ch in ",;:"))
         if g["reject_re"].search(text, comma_clause, s) or in_target_context(text, sent, s):
             continue
-        if left.endswith("等") and any(sent.start <= a.start and a.end <= s for a in amounts):
+        if left.endswith("等") and any(sent.start <= a.start and a.end <= s for a in amounts) and \
+                not any(a.start > e and measure_before(text, a.start, e) for a in amounts):
             continue                        # 投资6000万元的X项目等7个项目: the items are records
         head = None
         right = g["right_head"].match(text, e, min(sent.end, e + 16))

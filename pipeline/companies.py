@@ -421,7 +421,10 @@ def brand_of(name: str) -> str | None:
         if hit is not None and hit.group() in r["name_words"]:
             core = rest[:stop + len(hit.group())]
     bare = core[:stop] if stop is not None else core
-    if not (r["brand_min"] <= len(bare) <= r["brand_max"]) or core in _rules()["generic_cores"]:
+    core = core.rstrip("·・-—")
+    bare = bare.rstrip("·・-—")
+    if not (r["brand_min"] <= len(bare) <= r["brand_max"]) or core in _rules()["generic_cores"] \
+            or not regex.fullmatch(r"[\p{Han}A-Za-z0-9·]+", core):
         return None
     if not _trade_name(bare, r):
         return None
