@@ -259,8 +259,12 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
                     and _county_level(p) and r["locative_re"].search(text[max(a.end, p.start - 4):p.start])]
     # an item of a ;-list never borrows the place of the item before it
     sent_places = [p for p in m.places if c_start <= p.start and p.end <= a.start and _county_level(p)]
-    if left_places:
-        rec.place = left_places[-1]
+    # 北京绿辰投资10亿元的X项目落户临邑县,投资6亿元的Y项目落户夏津县: a place after the item's own
+    # project (落户/在/位于 …) wins over one before the comma that opens the item
+    comma = text.rfind(",", left, a.start)
+    same_segment = [p for p in left_places if p.start > comma]
+    if same_segment or left_places and not right_places:
+        rec.place = (same_segment or left_places)[-1]
         rec.rules.append("place:left")
     elif right_places:
         rec.place = right_places[0]

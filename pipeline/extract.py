@@ -133,7 +133,7 @@ def extract_article(raw: RawArticle, segmenter: str = "jieba") -> ArticleResult:
         sentences = split_sentences(text)
         m, home, home_rule = recognise(text, sentences, segmenter, pub_value, raw.region, raw.title, raw.source)
         drafts, claim_drafts = assemble(text, sentences, m, home)
-        records, claims = validate(raw.id, text, drafts, claim_drafts, home, pub_value)
+        records, claims = validate(raw.id, text, drafts, claim_drafts, home, pub_value, m.places)
     except (ValueError, TypeError) as exc:
         return ArticleResult(Article(**base, status="error", error=f"{type(exc).__name__}: {exc}"))
     art = Article(**base, status="ok", n_records=len(records), n_claims=len(claims), text=text,

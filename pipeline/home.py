@@ -205,7 +205,7 @@ def infer_home(text: str, title: str | None, source: str | None,
                 by_city[c].add(u)
         roundup = any(len(units) >= r["roundup_units"] for units in by_city.values())
         if leads and (best in strong or not roundup and points[best] >= 2 * second):
-            unit = _as_unit_mention(first[best])
+            unit = _as_unit_mention(_representative(best, first[best], places))
             return HomeGuess(_region_of(unit), unit, "home:county:" + "+".join(why[best]))
         if roundup:
             c = max(by_city, key=lambda k: (len(by_city[k]), city_points.get(k, 0)))
@@ -215,6 +215,14 @@ def infer_home(text: str, title: str | None, source: str | None,
         if city_points[c] >= r["min_points"] or not points:
             return _city_guess(c, "home:city")
     return None
+
+
+def _representative(u: tuple, fallback: PlaceMention, places: list[PlaceMention]) -> PlaceMention:
+    """The mention that stands for a unit: the first one in the text written in full (长乐市, not
+    the headline's 长乐), so that the home is named as the article names it."""
+    mine = [p for p in places if _unit(p) == u and p.via != "anaphora"]
+    full = [p for p in mine if (p.written or p.text).endswith(("县", "市", "区", "旗"))]
+    return (full or mine or [fallback])[0]
 
 
 def _name_of(p: PlaceMention) -> str:

@@ -527,7 +527,66 @@ def find_places(text: str, home: str | None = None,
     d = _data()
     home_t = _home_target(home) if home else None
     raws = _merge_prefixes(d, _scan(d, text, home_t, exclude))
+    raws = _unknown_zones(text, raws, home_t, exclude)
     return _resolve(d, raws, home_t)
+
+
+@functools.lru_cache(maxsize=1)
+def _unknown_zone_rules():
+    z = load_toml("places.toml")["zones"]["unknown"]
+    suffix = "|".join(regex.escape(x) for x in sorted(z["suffixes"], key=len, reverse=True))
+    return {"re": regex.compile(rf"(?:{suffix})"), "not_names": tuple(z["not_names"]),
+            "not_chars": set(z["not_chars"]), "left_words": tuple(z["left_words"]),
+            "max": z["name_max"]}
+
+
+def _unknown_zones(text: str, raws: list[_Raw], home: _Target | None, exclude) -> list[_Raw]:
+    """Zones no table knows (西渡高新区, 绥安开发区; 长春 + 净月高新区): the name of 2-6 characters
+    before a zone word, walked back to a boundary; a zone of the place written right before it,
+    else of the home county (or city)."""
+    z = _unknown_zone_rules()
+    out = list(raws)
+    for hit in z["re"].finditer(text):
+        s0, s1 = hit.span()
+        if any(r.start < s1 and s0 < r.end for r in out):
+            continue                    # part of a known zone (曲靖经开区, 许昌经济技术开发区)
+        i, prefix = s0, None
+        while i > max(0, s0 - z["max"]):
+            ended = [r for r in out if r.end == i]
+            if ended:
+                prefix = ended[-1] if ended[-1].anaphor is None else None
+                break
+            ch = text[i - 1]
+            if not _HAN.match(ch) or ch in z["not_chars"] or text.endswith(z["left_words"], 0, i):
+                break
+            i -= 1
+        name = text[i:s0]
+        if len(name) < 2 or name.startswith(z["not_names"]) or (exclude and _overlaps(i, s1, exclude)):
+            continue
+        outer = None
+        if prefix is not None and prefix.entries:
+            outer = next((t for t in _candidates(_data(), prefix) if t.level in ("city", "county")), None)
+        anchor = outer or home
+        start = prefix.start if outer is not None else i
+        surface = text[start:s1]
+        county = anchor if anchor is not None and anchor.level == "county" else None
+        city = anchor if anchor is not None and anchor.level == "city" else None
+        t = _Target(key=f"zone:{surface}@{anchor.key if anchor else ''}", name=surface, code=None, level="zone",
+                    city=city.name if city else (anchor.city if anchor else None),
+                    city_code=city.code if city else (anchor.city_code if anchor else None),
+                    province=anchor.province if anchor else None,
+                    province_code=anchor.province_code if anchor else None,
+                    county=county.name if county else None, county_code=county.code if county else None)
+        if any(r.start < s1 and start < r.end and not (start <= r.start and r.end <= s1) for r in out):
+            continue
+        out = [r for r in out if not (start <= r.start and r.end <= s1)]
+        out.append(_Raw(start, s1, surface, ((t.key, "zone"),), own=surface, extra={t.key: t}))
+    return sorted(out, key=lambda r: r.start)
+
+
+# a name written with one of these endings is the unit's own name as the article gives it; a bare
+# short form (长葛) is reported by the unit's full name (长葛市)
+_WRITTEN_UNIT = ("县", "市", "区", "旗", "园区", "开发区", "高新区", "经开区", "示范区", "新区", "集聚区", "试验区")
 
 
 @dataclass(frozen=True)
@@ -546,6 +605,22 @@ def _former_names() -> dict:
             for row in load_tsv("places/former_names.tsv")}
 
 
+def full_names(places: list[PlaceMention]) -> frozenset:
+    """The units an article writes by their full name somewhere (宽甸满族自治县 as well as 宽甸县),
+    and the zones it also writes at length: ("临港经开区", "宜宾临港经济技术开发区") pairs."""
+    names = {p.name for p in places if p.name and (p.written or p.text) == p.name}
+    zones = {p.written or p.text for p in places if p.level == "zone"}
+    suffixes = _data().zone_suffixes
+    for short in zones:
+        for word, long_word in suffixes.items():
+            if short.endswith(word) and word != long_word:
+                core = short[: -len(word)]
+                longer = [z for z in zones if z != short and z.endswith(core + long_word)]
+                if core and longer:
+                    names.add((short, longer[0]))
+    return frozenset(names)
+
+
 def former_name(p: PlaceMention) -> FormerName | None:
     """The former name a mention is written with (溧水县 for today's 溧水区), or None."""
     if not p.code:
@@ -553,11 +628,20 @@ def former_name(p: PlaceMention) -> FormerName | None:
     return _former_names().get((p.written or p.text, p.code))
 
 
-def as_of(p: PlaceMention, year: int | None) -> tuple[str | None, str | None]:
+def as_of(p: PlaceMention, year: int | None, full_names: frozenset = frozenset()) -> tuple[str | None, str | None]:
     """(name, code) of a county-level mention as the article names it and as valid at `year`: a
-    former name keeps its old code for an article from before (or in) the year of the change."""
+    former name keeps its old code for an article from before (or in) the year of the change; a
+    unit the article writes in full somewhere (`full_names`) keeps its full name."""
     former = former_name(p)
     if former is None:
+        written = p.written or p.text
+        if p.level == "zone":
+            longer = [b for x in full_names if isinstance(x, tuple) and x[0] == written for b in x[1:]]
+            if longer:
+                return longer[0], p.code      # 临港经开区 where the article also writes 宜宾临港经济技术开发区
+        if p.level in ("county", "zone") and written != p.name and written.endswith(_WRITTEN_UNIT) \
+                and p.name not in full_names:
+            return written, p.code           # 岫岩县 (岫岩满族自治县), 毕节高新区 as written
         return p.name, p.code
     if year is not None and year <= former.year:
         return former.old_name, former.old_code

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .assemble import RecordDraft
 from .claims import ClaimDraft
 from .models import Claim, Record
-from .places import as_of
+from .places import as_of, full_names
 from .sectors import assign_sector
 
 
@@ -15,7 +15,7 @@ def _num(d):
     return None if d is None else float(round(d, 6))
 
 
-def _record(article_id: str, n: int, d: RecordDraft, text: str, home, publication) -> Record:
+def _record(article_id: str, n: int, d: RecordDraft, text: str, home, publication, full: frozenset) -> Record:
     a = d.amount
     place = d.place
     year = int(publication[:4]) if publication and publication[:4].isdigit() else None
@@ -29,12 +29,12 @@ def _record(article_id: str, n: int, d: RecordDraft, text: str, home, publicatio
         elif place.level in ("county", "zone"):
             # 我县 / 该县 for the home: named as the article names its home (溧水县 in 2012)
             named = home if place.via == "anaphora" and home is not None and home.code == place.code else place
-            county, county_code = as_of(named, year)
+            county, county_code = as_of(named, year, full)
             current, current_code = place.name, place.code
         city, city_code, province = place.city, place.city_code, place.province
     if place is None and home is not None and home.level in ("county", "zone"):
         # nothing nearer: the article's home county (its region, 我县/该县)
-        county, county_code = as_of(home, year)
+        county, county_code = as_of(home, year, full)
         current, current_code = home.name, home.code
     if city is None and home is not None and not (place is not None and place.ambiguous):
         if home.level == "city":
@@ -80,8 +80,9 @@ def _pub_precision(publication: str | None) -> str | None:
 
 
 def validate(article_id: str, text: str, drafts: list[RecordDraft], claim_drafts: list[ClaimDraft],
-             home, publication: str | None) -> tuple[list[Record], list[Claim]]:
-    records = [_record(article_id, i + 1, d, text, home, publication) for i, d in enumerate(drafts)]
+             home, publication: str | None, places=()) -> tuple[list[Record], list[Claim]]:
+    full = full_names(places)
+    records = [_record(article_id, i + 1, d, text, home, publication, full) for i, d in enumerate(drafts)]
     ids = {id(c): f"{article_id}#c{i + 1}" for i, c in enumerate(claim_drafts)}
     claims = [_claim(article_id, i + 1, c, text, publication, ids) for i, c in enumerate(claim_drafts)]
     for item in (*records, *claims):
