@@ -311,6 +311,7 @@ def _antecedent(text: str, sent: Sentence, m: Mentions) -> CompanyMention | None
     return cands[-1] if cands else None
 
 
+_PARTY_AFTER = regex.compile(r"(?:人民政府|政府|管委会|管理委员会)?(?:签约|签订|签署|达成|就)")
 _OPENS_WITH_PROJECT = regex.compile(r"(?:据了解|据悉|据介绍|记者了解到)?,?该项目")
 _CATAPHORA = regex.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
 
@@ -413,7 +414,12 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
         # the ;-clause (an item of a list never borrows the place of the item before it)
         floor = max(c_start, text.rfind(",", c_start, c.start) + 1) if kind == "agreement" else c_start
         places = [p for p in m.places if floor <= p.start and p.end <= c.start and _county_level(p)]
-        if places:
+        # X公司和新建区政府签约…: the signing party written right after the company
+        party = [p for p in m.places if c.end < p.start <= c.end + 2 and _county_level(p)
+                 and text[c.end:p.start] in ("与", "和", "同") and _PARTY_AFTER.match(text, p.end)]
+        if party:
+            rec.place = party[0]
+        elif places:
             rec.place = places[-1]
         out.append(rec)
         taken_cores.add(core)

@@ -38,7 +38,8 @@ def _rules() -> dict:
     return {"points": r["points"], **{k: r[k] for k in ("min_points", "lead", "roundup_units", "head", "window")},
             "markers": tuple(sorted(r["dateline_markers"], key=len, reverse=True)),
             "signing_after": tuple(sorted(r["signing_after"], key=len, reverse=True)),
-            "anaphora": dict(r["anaphora"])}
+            "anaphora": dict(r["anaphora"]),
+            "province_anaphora": tuple(r["province_anaphora"])}
 
 
 def _unit(p: PlaceMention) -> tuple | None:
@@ -120,7 +121,13 @@ def infer_home(text: str, title: str | None, source: str | None,
     city_points: dict[str, float] = defaultdict(float)
     city_first: dict[str, PlaceMention] = {}
 
+    province_why: dict[str, set] = defaultdict(set)
+    province_first: dict[str, PlaceMention] = {}
+
     def add(p: PlaceMention, n: float, reason: str) -> None:
+        if p.level == "province" and p.code and p.city_code != p.code and not p.ambiguous:
+            province_why[p.code].add(reason)            # 山西省, 内蒙古 (not a municipality)
+            province_first.setdefault(p.code, p)
         u = _unit(p)
         if u is not None:
             points[u] += n
@@ -131,7 +138,9 @@ def infer_home(text: str, title: str | None, source: str | None,
         if c is not None:
             city_points[c] += n
             city_first.setdefault(c, p)
+            city_why[c].add(reason)
 
+    city_why: dict[str, set] = defaultdict(set)
     for label, extra in (("title", title), ("source", source)):
         if extra:
             for p in find_places(extra):
@@ -177,12 +186,37 @@ def infer_home(text: str, title: str | None, source: str | None,
             c = max(city_points, key=lambda k: (city_points[k], -city_first[k].start))
             city_points[c] += r["points"]["anaphora"]
 
+    # a province's report: the province in the headline (or source, dateline) or 全省 / 我省 at the
+    # head, and no county-level unit or city there
+    head_text = (title or "") + text[:r["head"]]
+    province_anaphora = any(a in head_text for a in r["province_anaphora"])
+    lower_anaphora = any(a in head_text for a, kind in r["anaphora"].items() if kind != "区" or "全区" != a)
+    titled = [c for c, w in province_why.items() if w & {"title", "dateline"}]
+    unit_strong = [u for u in strong if {"title", "source", "dateline"} & set(why[u])]
+    city_strong = [c for c, w in city_why.items() if w & {"title", "source", "dateline", "lede"}
+                   and city_first[c].level == "city"]
+    if (titled or province_anaphora and province_why) and not unit_strong and not city_strong \
+            and not lower_anaphora:
+        code = (titled or sorted(province_why, key=lambda c: -len(province_why[c])))[0]
+        return HomeGuess(code, province_first[code], "home:province")
+
     # 我市 / 全市 in the headline or the first lines, and no 我县 / 我区 there: a city's report,
     # unless a county-level city is the headline's or dateline's place
     head = (title or "") + text[:r["head"]]
     head_kinds = {kind for a, kind in r["anaphora"].items() if a in head}
     city_report = head_kinds == {"市"}
     ranked = sorted(points, key=lambda u: (-points[u], first[u].start))
+    # 我市 in a county-level city's report (涿州报: 北京房山区与我市…): that city, written 市
+    cities_of_their_own = [u for u in ranked if u in strong and _written(first[u]).endswith("市")]
+    if city_report and cities_of_their_own:
+        unit = _as_unit_mention(_representative(cities_of_their_own[0], first[cities_of_their_own[0]], places))
+        return HomeGuess(_region_of(unit), unit, "home:county:" + "+".join(why[cities_of_their_own[0]]) + "+anaphora")
+    # a headline naming a city and no county-level unit: the city's report (枣庄市上半年…, 全市
+    # 重点项目集中开工仪式在滕州市举行)
+    title_units = {u for u in ranked if "title" in why[u]}
+    title_cities = [c for c, w in city_why.items() if "title" in w and city_first[c].level == "city"]
+    if title_cities and not title_units and not head_kinds & {"县", "区", "旗"}:
+        return _city_guess(title_cities[0], "home:city:title")
     if city_report and ranked and not (ranked[0] in strong and _name_of(first[ranked[0]]).endswith("市")):
         by_city = defaultdict(float)
         for u in ranked:
@@ -223,6 +257,14 @@ def _representative(u: tuple, fallback: PlaceMention, places: list[PlaceMention]
     mine = [p for p in places if _unit(p) == u and p.via != "anaphora"]
     full = [p for p in mine if (p.written or p.text).endswith(("县", "市", "区", "旗"))]
     return (full or mine or [fallback])[0]
+
+
+def _titled_cities(title: str | None) -> set:
+    return {p.code for p in find_places(title)} if title else set()
+
+
+def _written(p: PlaceMention) -> str:
+    return p.written or p.text or p.name or ""
 
 
 def _name_of(p: PlaceMention) -> str:
