@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import regex
 
 from .claims import (ClaimDraft, claims_in_sentence, in_plan_context, in_target_context, link_breakdowns,
-                     measure_before, merge_claims)
+                     measure_before, merge_claims, plan_sentence)
 from .companies import brand_of, company_core
 from .mentions import AmountMention, CompanyMention, DateMention, Mentions, PlaceMention, within
 from .rules import load_toml
@@ -597,7 +597,7 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
             next_start = invest[i + 1].start if i + 1 < len(invest) else sent.end
             rec = _record_for_amount(text, sent, a, m, prev_end, next_start)
             if not _named(rec) and (a.vague or in_target_context(text, sent, a.start)
-                                    or in_plan_context(text, sent, a.start)):
+                                    or in_plan_context(text, sent, a.start) or plan_sentence(text, sent)):
                 continue                     # 过亿元签约项目, 力争…突破650亿元, 谋划储备项目…总投资: no project
             if rec.companies or rec.project:
                 if rec.place is None:

@@ -99,6 +99,7 @@ def _general_rules(g: dict) -> dict:
         "frame_re": regex.compile(_alt(g["frame"])),
         "reject_re": regex.compile(_alt(g["reject"])),
         "plan_re": regex.compile(_alt(g["plan"])),
+        "after_head": tuple(g["after_head"]),
         "chain_re": regex.compile(_alt(g["firm_chain"])),
         "firm_frame_re": regex.compile(_alt(g["firm_frame"])),
         "cluster_re": regex.compile(_alt(g["firm_cluster"])),
@@ -145,6 +146,15 @@ def in_target_context(text: str, sent: Sentence, pos: int) -> bool:
     """Is there a goal word (力争, 目标...) earlier in the comma clause of pos?"""
     floor = max(sent.start, text.rfind(",", sent.start, pos) + 1, text.rfind(";", sent.start, pos) + 1)
     return bool(_rules()["target_re"].search(text, floor, pos))
+
+
+def plan_sentence(text: str, sent: Sentence) -> bool:
+    """Does the sentence's first clause speak of a plan (2010年,竹山县计划实施…重点项目89个,其中续建…;
+    拟实施…项目122个,包括…)? Its counts are no claims."""
+    first = text.find(",", sent.start + 1, sent.end)
+    second = text.find(",", first + 1, sent.end) if first >= 0 else -1
+    head_end = second if second >= 0 else (first if first >= 0 else sent.end)
+    return bool(_rules()["general"]["plan_re"].search(text, sent.start, head_end))
 
 
 def in_plan_context(text: str, sent: Sentence, pos: int) -> bool:
@@ -209,8 +219,10 @@ def claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) -
         for hit in pat.finditer(text, sent.start, sent.end):
             if any(hit.start() < e and s < hit.end() for s, e, *_ in found):
                 continue
-            if in_target_context(text, sent, hit.start()):
+            if in_target_context(text, sent, hit.start()) or plan_sentence(text, sent):
                 continue                     # 力争明年新签约亿元以上项目100个: a goal, not a result
+            if text.startswith(r["general"]["not_before"], hit.end("n") + 1):
+                continue                     # 后3个月项目开工: three months
             scope = hit.groupdict().get("scope") or ""
             cq = hit.groupdict().get("cq")
             found.append((hit.start(), hit.end(), name, count_value(hit.group("n")), unit, size_class,
@@ -225,7 +237,8 @@ def claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) -
     claims: list[ClaimDraft] = []
     for i, (s, e, name, n, unit, size_class, is_category, scope, cq) in enumerate(found):
         nxt = found[i + 1][0] if i + 1 < len(found) else sent.end
-        lone = not (i > 0 and text[found[i - 1][1]:s].strip() in ("、", "和", "及"))
+        lone = not (i > 0 and text[found[i - 1][1]:s].strip() in ("、", "和", "及")) and not size_class \
+            and not text[max(sent.start, s - 4):s].endswith(("其中", "其中,", "含", "包括"))
         total = _total_after(text, sent_amounts, used, m, e, nxt, lone)
         if not size_class:
             # or the total right before it: 总投资110.8亿元的20个项目
@@ -276,10 +289,10 @@ def _total_after(text: str, amounts, used: set[int], m: Mentions, e: int, nxt: i
         if a.role == "funds_received" and not lone:
             return None                   # 已签约项目23个、落地项目11个,到位资金18.6亿元: of all, not of 11
         between = text[e:a.start]
-        if _has_company_between(m, e, a.start) or _ITEMS_FOLLOW.search(between) or "。" in between:
+        if _has_company_between(m, e, a.start) or _ITEMS_FOLLOW.search(between) or "。" in between or ";" in between:
             return None
         measure = measure_before(text, a.start, e)
-        if measure in r["plan"] or measure == "completed" and len(between.strip(",")) > 2:
+        if measure == "plan" or measure == "completed" and len(between.strip(",")) > 2:
             continue
         if _is_total_word_before(text, a.start, e, r["total_words"]) and a.role != "funds_received":
             return a
@@ -297,7 +310,7 @@ def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> l
     亿元以上的有680项, 其中:内资67个 (after another count of the sentence)."""
     r = _rules()
     g = r["general"]
-    if not g["frame_re"].search(text, sent.start, sent.end):
+    if not g["frame_re"].search(text, sent.start, sent.end) or plan_sentence(text, sent):
         return []
     out = []
     taken = [(s, e) for s, e, *_ in found]
@@ -322,14 +335,17 @@ def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> l
         if right and not _STOPS.search(right.group("mod")) and not g["reject_re"].search(right.group("mod")):
             head, end = right.group("head"), right.end()
             scope = (left + right.group("mod")).strip()
+            if text.startswith(g["after_head"], end):
+                continue                    # 13个招商项目专班, 71个项目中 (a reference), 8个项目全部建成投产后
         else:
             lh = g["left_head"].search(left)
             end = e
             if lh:
                 head = lh.group("head")
                 scope = left[:lh.start()] + head
-            elif g["size_left"].search(left) or g["stage_left"].search(left):
-                head, scope = "项目", left
+            elif (g["size_left"].search(left) or g["stage_left"].search(left)) and \
+                    text[e:e + 1] in (",", ";", "。", ")", "、", "(", ""):
+                head, scope = "项目", left          # 开工411项, 亿元以上的有680项
             elif (previous_counts and any(ps < s for ps in previous_counts) or _breakdown_context(text, sent, s)) \
                     and len(left) <= 12 and text[e:e + 1] in (",", ";", "。", ")", "、", ""):
                 head, scope = "项目", left          # 其中:内资67个, 农业:5个 (a breakdown's class)
