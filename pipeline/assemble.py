@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 import regex
 
-from .claims import (ClaimDraft, claims_in_sentence, in_plan_context, in_target_context, link_breakdowns,
-                     measure_before, merge_claims, plan_sentence)
+from .claims import (ClaimDraft, carry_total, claims_in_sentence, in_plan_context, in_target_context,
+                     link_breakdowns, measure_before, merge_claims, plan_sentence)
 from .companies import brand_of, company_core
 from .mentions import AmountMention, CompanyMention, DateMention, Mentions, PlaceMention, within
 from .rules import load_toml
@@ -588,6 +588,10 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
         s_claims = claims_in_sentence(text, sent, m, used)
         for c in s_claims:
             c.date = _date_for(m, sent, c.anchor)
+        if not s_claims and claims:
+            tops = [c for c in claims if c.start == claims[-1].start and not c.breakdown]
+            if tops:                                   # …14家企业进行了签约。签约项目总投资超百亿元
+                carry_total(text, sent, m, tops[-1], used)
         claims.extend(s_claims)
         invest = [a for a in within(m.amounts, sent.start, sent.end)
                   if a.role == "investment" and id(a) not in used and not _size_class(text, a)

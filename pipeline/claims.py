@@ -170,7 +170,13 @@ def _has_company_between(m: Mentions, a: int, b: int) -> bool:
 
 
 def _clause_start(text: str, sent: Sentence, pos: int) -> int:
-    return max(sent.start, *(text.rfind(ch, sent.start, pos) + 1 for ch in ",;:、(")) if pos > sent.start else pos
+    if pos <= sent.start:
+        return pos
+    start = max(sent.start, *(text.rfind(ch, sent.start, pos) + 1 for ch in ",;:、"))
+    bracket = text.rfind("(", start, pos)
+    if bracket >= 0 and text.find(")", bracket, pos) < 0:
+        start = bracket + 1                 # inside an open bracket: 亿元以上项目18个(工业项目11个…
+    return start
 
 
 def _category(scope: str, rule: str, before: str) -> str | None:
@@ -238,14 +244,17 @@ def claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) -
     for i, (s, e, name, n, unit, size_class, is_category, scope, cq) in enumerate(found):
         nxt = found[i + 1][0] if i + 1 < len(found) else sent.end
         lone = not (i > 0 and text[found[i - 1][1]:s].strip() in ("、", "和", "及")) and not size_class \
-            and not text[max(sent.start, s - 4):s].endswith(("其中", "其中,", "含", "包括"))
+            and not text[max(sent.start, s - 4):s].endswith(("其中", "其中,", "含", "包括")) \
+            and not scope.startswith(("其中", "含", "包括"))
         total = _total_after(text, sent_amounts, used, m, e, nxt, lone)
         if not size_class:
             # or the total right before it: 总投资110.8亿元的20个项目
             if total is None:
                 for a in invest:
-                    if 0 <= s - a.end <= 2 and id(a) not in used and text[a.end:s] in ("的", ""):
-                        total = a
+                    if 0 <= s - a.end <= 2 and id(a) not in used and (text[a.end:s] in ("的", "") or
+                                                                      text[a.end:s] == "," and
+                                                                      measure_before(text, a.start, sent.start)):
+                        total = a                # 总投资110.8亿元的20个项目; 拟投资41亿元,14个项目…
                         break
         if total is not None:
             used.add(id(total))
@@ -289,8 +298,13 @@ def _total_after(text: str, amounts, used: set[int], m: Mentions, e: int, nxt: i
         if a.role == "funds_received" and not lone:
             return None                   # 已签约项目23个、落地项目11个,到位资金18.6亿元: of all, not of 11
         between = text[e:a.start]
-        if _has_company_between(m, e, a.start) or _ITEMS_FOLLOW.search(between) or "。" in between or ";" in between:
+        items = _ITEMS_FOLLOW.search(between)
+        if items and not _ITEMS_END.search(between, items.end()):
+            return None                   # 分别是总投资X的A…: the items' amounts, not a total
+        if _has_company_between(m, e, a.start) and not items or "。" in between or ";" in between:
             return None
+        if between == "、" and a.role == "investment" and not _STOPS.search(text, a.end, a.end + 1):
+            return a                      # 签下了8个项目、115亿元大单
         measure = measure_before(text, a.start, e)
         if measure == "plan" or measure == "completed" and len(between.strip(",")) > 2:
             continue
@@ -302,6 +316,8 @@ def _total_after(text: str, amounts, used: set[int], m: Mentions, e: int, nxt: i
 
 
 _ITEMS_FOLLOW = regex.compile(r"分别是|分别为|包括|主要有|如|其中")
+# …包括A、B、C等项目,累计投资总额逾100亿: the list is closed, the total is everyone's again
+_ITEMS_END = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项)?[\p{Han}]{0,4}?项目,")
 
 
 def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> list[tuple]:
@@ -351,7 +367,9 @@ def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> l
                 head, scope = "项目", left          # 其中:内资67个, 农业:5个 (a breakdown's class)
         if head is None or hit.group("cls") == "家" and head not in g["firm_heads"]:
             continue
-        if head in g["firm_heads"] and (g["chain_re"].search(scope) or not g["firm_frame_re"].search(text, comma_clause, end)
+        clause_end = min([i for i in (text.find(ch, end, sent.end) for ch in ",;") if i >= 0] or [sent.end])
+        if head in g["firm_heads"] and (g["chain_re"].search(scope) or
+                                        not g["firm_frame_re"].search(text, comma_clause, clause_end)
                                         or g["cluster_re"].search(text, sent.start, sent.end)):
             continue                        # 引进上下游配套企业80余家: a cluster grows, nobody signs
         unit = "企业" if head in g["firm_heads"] else "项目"
@@ -369,6 +387,28 @@ _STOPS = regex.compile(r"[,;。]")
 def _breakdown_context(text: str, sent: Sentence, pos: int) -> bool:
     """Is pos in a list that breaks a figure down (其中…, 按产业分, 分领域看…)?"""
     return bool(regex.search(r"其中|按[\p{Han}]{1,4}分|分[\p{Han}]{1,3}看|包括|涉及", text[sent.start:pos]))
+
+
+_CARRY = regex.compile(r"(?:完成|实现)?(?:招商引资)?(?:此次|本次|这次)?(?:签约的?|集中签约的?|所签约的?|这些|上述|以上)?"
+                       r"(?:签约)?(?:项目)?(?:预计|计划)?(?:总投资额?|投资总额|计划总投资|协议总投资|签约总额|合同总额|"
+                       r"协议投资总额|签约总规模|投资总规模)(?:预计|达到|达|为|共|计)?")
+
+
+def carry_total(text: str, sent: Sentence, m: Mentions, previous: ClaimDraft, used: set[int]) -> None:
+    """A sentence that opens with the total of the projects the sentence before counted (与…等14家
+    企业进行了签约。签约项目预计投资总额超百亿元): that count's total, when it has none."""
+    if previous.total is not None or previous.count is None or sent.start - previous.end > 2:
+        return
+    hit = _CARRY.match(text, sent.start, sent.end)
+    if not hit:
+        return
+    amounts = [a for a in within(m.amounts, hit.end(), sent.end) if a.start - hit.end() <= 1 and id(a) not in used]
+    if amounts:
+        previous.total = amounts[0]
+        previous.measure = measure_before(text, amounts[0].start, sent.start) or "investment"
+        previous.rule += "+total:next-sentence"
+        previous.end = sent.end              # the evidence holds both sentences
+        used.add(id(amounts[0]))
 
 
 def _about_one_project(text: str, sent: Sentence, m: Mentions, pos: int) -> bool:
