@@ -336,8 +336,10 @@ def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> l
         if any(s < te and ts < e for ts, te in taken):
             continue
         before = text[max(sent.start, s - 3):s]
-        if before.endswith(g["not_after"]) or text.startswith(g["not_before"], e) or hit.group("n") == "一":
-            continue                        # 各1个, 前10个月, 7个县, "一个项目、一名领导"
+        right = g["right_head"].match(text, e, min(sent.end, e + 16))
+        if before.endswith(g["not_after"]) or hit.group("n") == "一" or \
+                text.startswith(g["not_before"], e) and not (right and not _STOPS.search(right.group("mod"))):
+            continue                        # 各1个, 前10个月, 7个县, "一个项目、一名领导" (not 68个产业投资项目)
         clause = _clause_start(text, sent, s)
         left = text[clause:s]
         comma_clause = max(sent.start, *(text.rfind(ch, sent.start, s) + 1 for ch in ",;:"))
@@ -347,7 +349,6 @@ def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> l
                 not any(a.start > e and measure_before(text, a.start, e) for a in amounts):
             continue                        # 投资6000万元的X项目等7个项目: the items are records
         head = None
-        right = g["right_head"].match(text, e, min(sent.end, e + 16))
         if right and not _STOPS.search(right.group("mod")) and not g["reject_re"].search(right.group("mod")):
             head, end = right.group("head"), right.end()
             scope = (left + right.group("mod")).strip()
@@ -370,7 +371,7 @@ def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> l
         clause_end = min([i for i in (text.find(ch, end, sent.end) for ch in ",;") if i >= 0] or [sent.end])
         if head in g["firm_heads"] and (g["chain_re"].search(scope) or
                                         not g["firm_frame_re"].search(text, comma_clause, clause_end)
-                                        or g["cluster_re"].search(text, sent.start, sent.end)):
+                                        or g["cluster_re"].search(text, end, sent.end)):
             continue                        # 引进上下游配套企业80余家: a cluster grows, nobody signs
         unit = "企业" if head in g["firm_heads"] else "项目"
         scope = scope.strip(",:;、 ") or text[s:end]
