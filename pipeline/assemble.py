@@ -311,7 +311,7 @@ def _antecedent(text: str, sent: Sentence, m: Mentions) -> CompanyMention | None
     return cands[-1] if cands else None
 
 
-_PARTY_AFTER = regex.compile(r"(?:人民政府|政府|管委会|管理委员会)?(?:签约|签订|签署|达成|就)")
+_PARTY_AFTER = regex.compile(r"(?:人民政府|政府|管委会|管理委员会)?[^,;。]{0,8}?(?:签约|签订|签署|达成|就|签定)")
 _OPENS_WITH_PROJECT = regex.compile(r"(?:据了解|据悉|据介绍|记者了解到)?,?该项目")
 _CATAPHORA = regex.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
 
@@ -356,10 +356,17 @@ def _frames():
     # company in an agreement / negotiation frame, without an amount
     return {
         "agreement": regex.compile(r"^(?:的)?(?:战略)?(?:合作|投资|框架|招商)?协议"),
-        "sign_after": regex.compile(r"^(?:[^,;。]{0,6}?)(?:签订|签约|签署|达成)"),
+        "sign_after": regex.compile(r"^(?:\([^()]{0,20}\))?(?:[^,;。]{0,6}?)(?:签订|签约|签署|达成|签定)"),
+        # X公司与龙游签订…, 桐昆集团与沭阳经济技术开发区投资协议签约仪式: the company signs with a place
+        "party_sign": regex.compile(r"^(?:与|同|和)[^,;。]{1,24}?(?:签订|签约|签署|达成|签定|合资建设|合作建设)"),
+        # X公司董事长…说 / 代表签约企业致辞: a signing party's officer speaks
+        "officer": regex.compile(r"^(?:\([^()]{0,20}\))?(?:党委书记|党委常委|董事长|总经理|副总经理|总裁|副总裁|"
+                                 r"负责人|常务副总经理|执行董事|首席运营官|董事)"),
+        # 在X公司建设工地 / X公司项目现场
+        "site": regex.compile(r"^(?:的)?(?:建设工地|项目现场|施工现场|生产车间|厂区)"),
         "coop_project": regex.compile(r"^合作的[\"“]?(?P<x>[^,;。\"”]{2,30}?)[\"”]?(?=[,;。\"”]|$)"),
         # X公司将在我区建设Y项目: the company builds a named project (no amount given)
-        "builds": regex.compile(r"^(?:将|拟|计划|准备|还将)?(?:在[^,;。]{1,12}?)?(?:投资)?(?=建设|打造|兴建|投建|新建)"),
+        "builds": regex.compile(r"^(?:将|拟|计划|准备|还将)?(?:在[^,;。]{1,12}?)?(?:投资)?(?=建设|打造|兴建|投建|新建|建立)"),
         "clause_start": regex.compile(r"(?:^|[,;。、:]|其中|此外|签约项目中)$"),
     }
 
@@ -394,16 +401,30 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
             lead = r["proj_lead"].match(text, c.end + hit.end(), c_end)
             if lead:
                 kind, project = "company-builds", text[lead.start("x"):_extend_to_xiangmu(text, lead.end("x"), c_end)]
+        elif f["party_sign"].match(after_slice):
+            kind = "party"
+            lead = r["proj_lead"].search(text, c.end, c_end)
+            if lead:
+                project = text[lead.start("x"):_extend_to_xiangmu(text, lead.end("x"), c_end)]
+        elif f["officer"].match(after_slice) or f["site"].match(after_slice):
+            kind = "officer" if f["officer"].match(after_slice) else "site"
         else:
-            # X公司Y项目 … 洽谈 / 开工 / 投产: the company heads a project name in a stage frame
+            # X公司Y项目 … 洽谈 / 开工 / 投产 (or 引进X公司Y项目): the company heads a project name in a
+            # stage frame
             hit = _COMPANY_PROJECT.match(after_slice)
-            if hit and _stage_near(text, c.end, c_end, c.end):
+            if hit and (_stage_near(text, c.end, c_end, c.end) or _stage_near(text, c_start, c.start, c.start)):
                 kind, project = "company-project", (hit.group("x") + "项目") if hit.group("x") else None
         if kind is None:
             continue
         stage = _stage_near(text, c_start, c_end, c.start)
-        if stage is None and kind == "agreement":
+        if stage is None and kind in ("agreement", "party"):
             stage = "signed"
+        if stage is None and kind == "site":
+            stage = "started"
+        if stage is None and kind == "officer":
+            stage = _stage_near(text, 0, len(text), c.start)   # the article's ceremony
+        if stage is None and kind == "company-builds":
+            stage = "other"
         if stage is None:
             stage = _stage_near(text, sent.start, sent.end, c.start)
         if stage is None:
@@ -417,8 +438,13 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
         # X公司和新建区政府签约…: the signing party written right after the company
         party = [p for p in m.places if c.end < p.start <= c.end + 2 and _county_level(p)
                  and text[c.end:p.start] in ("与", "和", "同") and _PARTY_AFTER.match(text, p.end)]
+        # X公司计划在空港经济开发区建设…: the place it builds in
+        built_in = [p for p in m.places if kind == "company-builds" and c.end <= p.start and p.end <= c_end
+                    and text[max(c.end, p.start - 1):p.start] == "在" and _county_level(p)]
         if party:
             rec.place = party[0]
+        elif built_in:
+            rec.place = built_in[0]
         elif places:
             rec.place = places[-1]
         out.append(rec)
