@@ -443,3 +443,48 @@ def _trade_name(bare: str, r: dict) -> bool:
     if any(len(t) == 1 for t in tokens):
         return True
     return len(tokens) == 1 and jb.dt.FREQ.get(bare, 0) < r["brand_word_max_freq"]
+
+
+@functools.lru_cache(maxsize=1)
+def _short_rules():
+    r = load_toml("companies.toml")["short_names"]
+    suffixes = sorted(r["suffixes"], key=len, reverse=True)
+    return {"re": regex.compile("|".join(regex.escape(x) for x in suffixes)),
+            "right": regex.compile(r["short_right"]), "min": r["name_min"], "max": r["name_max"]}
+
+
+def find_short_names(text: str, start: int, end: int, taken) -> list[CompanyMention]:
+    """Companies written as a trade name and an industry word (江阴顺丰鞋业与河失镇签定…, 由湖南鑫汇能印业
+    投资建设): a trade name of 2-4 characters, with the place written before it, where a company
+    acts (rules/companies.toml [short_names])."""
+    from .places import find_places
+    s = _short_rules()
+    r = _enum_rules()
+    boundary = _rules()["boundary_chars"]
+    out = []
+    for hit in s["re"].finditer(text, start, end):
+        a, b = hit.span()
+        if any(x < b and a < y for x, y in taken) or not s["right"].match(text, b):
+            continue
+        for size in range(s["max"], s["min"] - 1, -1):
+            i = a - size
+            bare = text[i:a]
+            if i < start or not regex.fullmatch(r"\p{Han}+", bare) or any(ch in boundary for ch in bare[:1]):
+                continue
+            # a place written right before the trade name belongs to it (江阴 + 顺丰 + 鞋业)
+            window = text[max(start, i - 6):i]
+            places = [p for p in find_places(window) if p.end == len(window) and p.level in ("province", "city", "county")]
+            j = i - (places[-1].end - places[-1].start) if places else i
+            before = text[j - 1] if j > start else ""
+            if not places and before and _HAN_NAME.match(before) and before not in boundary:
+                continue                    # the name would go on to the left: not a name's start
+            if bare in r["generic"] or not _trade_name(bare, r) or find_places(bare):
+                continue
+            full = text[j:b]
+            out.append(CompanyMention(j, b, full, full, company_core(full), rule="company:short-name"))
+            break
+    return out
+
+
+_HAN_NAME = regex.compile(r"\p{Han}")
+
