@@ -433,7 +433,7 @@ def brand_of(name: str) -> str | None:
 
 def _trade_name(bare: str, r: dict) -> bool:
     """Does `bare` look like a firm's trade name rather than a product (see [brands] brand_chars)?"""
-    if bare.startswith(r["sector_words"]) or bare.startswith(r["generic_starts"]):
+    if bare.startswith(r["sector_words"]) or bare.startswith(r["generic_starts"]) or bare.endswith(("村", "镇", "乡", "山")):
         return False
     if regex.search(r"[A-Za-z]", bare) or any(ch in r["brand_chars"] for ch in bare):
         return True
