@@ -34,7 +34,7 @@ _DENG_TAIL = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:
 _COUNT_NAME = regex.compile(r"(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)[\p{Han}]{0,4}项目$")
 _COMPANY_PROJECT = regex.compile(rf"(?P<x>[^{_STOP}、]{{0,20}}?)(?:等)?(?:项目)")
 _XIANGMU_AFTER = regex.compile(rf"[^{_STOP}、和与及]{{0,12}}?项目")
-_ITEM_OPEN = r"(?:(?<=[;:。]|有|是|为|包括|分别是|分别为)(?![有是为]))"
+_ITEM_OPEN = r"(?:(?<=[;:。]|有|是|为|包括|分别是|分别为)(?![有是为])|^)"
 _ANAPHORA_PROJECT = regex.compile(rf"(?P<x>[^{_STOP}、]{{1,25}}?项目)")
 
 
@@ -59,14 +59,17 @@ def _rules():
         # project after 的 on the left of the amount: 投资建设的X,总投资
         "proj_de": regex.compile(rf"的(?P<x>{name})"),
         "head_end": regex.compile(rf"(?:{head_alt})$"),
+        "head_after": regex.compile(rf"[^{_STOP}\n]{{0,{maxlen}}}?(?:{head_alt})"),
         # a list item that opens with the project's name and gives its total after a comma
         "name_then_total": regex.compile(
-            rf"{_ITEM_OPEN}(?P<x>[^{_STOP}、\n]{{2,{maxlen}}}?(?:{head_alt}))(?:\([^()]*\))?,"
+            rf"{_ITEM_OPEN}(?P<x>[^{_STOP}、\n]{{2,{maxlen}}}?(?:{head_alt}))(?:\([^()]*\))?,?"
             rf"(?:计划|项目)?(?:总)?投资(?:额|总额)?(?:为|达|约|共)?"),
         "lead_re": regex.compile(rf"(?:{lead_alt})(?:了|的)?"),
         "locative_re": regex.compile("(?:" + "|".join(regex.escape(w) for w in r["locatives"]) + ")$"),
         "anaphora": tuple(r["anaphora"]),
         "generic_projects": frozenset(r["generic_projects"]),
+        "generic_endings": tuple(r["generic_endings"]),
+        "aggregate_re": regex.compile("|".join(regex.escape(w) for w in r["aggregate_markers"])),
         "stage_re": regex.compile("|".join(regex.escape(w) for w, _ in stage_words)),
         "stage_of": dict(stage_words),
         "future": tuple(r["stage"].get("future_markers", [])),
@@ -143,11 +146,17 @@ def _extend_to_xiangmu(text: str, end: int, limit: int) -> int:
     return hit.end() if hit else end
 
 
-def _project_after(text: str, a: int, b: int) -> tuple[str | None, int]:
+def _project_after(text: str, a: int, b: int, companies=()) -> tuple[str | None, int]:
     r = _rules()
     hit = r["proj_lead"].match(text, a, b) or r["proj_after"].match(text, a, b)
     if hit:
         end = _extend_to_xiangmu(text, hit.end("x"), b)
+        inside = [c for c in companies if c.start < end < c.end]
+        if inside:                          # 新疆泽源新材料工程有限公司年产…项目: 工程 is in the name
+            more = _XIANGMU_AFTER.match(text, inside[0].end, b) or r["head_after"].match(text, inside[0].end, b)
+            if more is None:
+                return None, a
+            end = more.end()
         return text[hit.start("x"):end], end
     # 拟投资5-8亿元,在我市建设X / 投资3亿元在东城区建设X
     hit = r["proj_lead"].search(text, a, min(b, a + 16 + 30))
@@ -191,10 +200,14 @@ def _clean_project(x: str | None) -> str | None:
         x = x[cut:]
     x = _DETERMINER.sub("", x).strip("\"“”'")
     x = _DENG_TAIL.sub("", x)
-    if _COUNT_NAME.search(x) or \
-            x in _rules()["generic_projects"]:
-        return None                      # 24个项目, 重大项目: a count or a generic word, not a name
+    r = _rules()
+    if _COUNT_NAME.search(x) or x in r["generic_projects"] or x.startswith(("、", "的", "项目", "及", "和")) or \
+            _NUMERAL_PROJECT.match(x) or x.endswith(r["generic_endings"]) and r["aggregate_re"].search(x):
+        return None                      # 24个项目, 重大项目, 瓦房店市今年引进项目: not a name
     return x if len(x) >= 2 else None
+
+
+_NUMERAL_PROJECT = regex.compile(r"^[\d一二两三四五六七八九十]+(?:个|项|大)?项目")
 
 
 def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
@@ -210,7 +223,7 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
     rec = RecordDraft(sent.start, sent.end, a.start, amount=a, rules=[a.rule or "amount"])
 
     # project: right after the amount, else introduced on the left
-    project, proj_end = _project_after(text, a.end, right)
+    project, proj_end = _project_after(text, a.end, right, m.companies)
     if project:
         rec.rules.append("project:after")
     else:
@@ -562,8 +575,7 @@ def _same_record(x: RecordDraft, y: RecordDraft) -> bool:
         if not (_brand_fits(x, y) or x.project and y.project and _project_similar(x.project, y.project)):
             return False
     if x.amount is not None and y.amount is not None:
-        if x.start == y.start and x.project and y.project and not _project_similar(x.project, y.project) \
-                and not (x.company_cores & y.company_cores):
+        if x.start == y.start and x.anchor != y.anchor and not (x.company_cores & y.company_cores):
             return False                  # 总投资30亿元的A项目和总投资30亿元的B项目 in one sentence: two projects
         return (x.amount.amount_yi == y.amount.amount_yi and x.amount.currency == y.amount.currency
                 and (x.companies or y.companies or _project_similar(x.project, y.project)))
