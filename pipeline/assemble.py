@@ -521,6 +521,27 @@ def _records_from_enumerations(text: str, sent: Sentence, m: Mentions, taken_cor
     return out
 
 
+def _group_total(rec: RecordDraft, m: Mentions, text: str) -> bool:
+    """Is the record's company one of a list of firms (A、B、C等企业…), so that its amount is theirs
+    together? When a company signs with the list (X公司与A、B和C分别签订的…合同), X becomes the
+    record's company instead."""
+    if len(rec.companies) != 1:
+        return False
+    c = rec.companies[0]
+    for e in m.enumerations:
+        firms = [it for it in e.items if it[2] == "company"]
+        if len(firms) >= 2 and any(a <= c.start and c.end <= b or c.start <= a and b <= c.end for a, b, _ in firms):
+            first = e.items[0][0]
+            if text[first - 1:first] in ("与", "同", "和"):
+                signer = [x for x in m.companies if x.end == first - 1]
+                if signer:
+                    rec.companies = [signer[0]]
+                    rec.rules.append("company:signs-with-list")
+                    return False
+            return True
+    return False
+
+
 def _brand_in_text(text: str, project: str, a: int, b: int, m: Mentions) -> CompanyMention | None:
     """The firm at the head of a project name found in text[a:b] (总投资40亿元的浙江展图高端智能制造项目)."""
     i = text.find(project, a, b + len(project))
@@ -641,6 +662,13 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
             if not _named(rec) and (a.vague or in_target_context(text, sent, a.start)
                                     or in_plan_context(text, sent, a.start) or plan_sentence(text, sent)):
                 continue                     # 过亿元签约项目, 力争…突破650亿元, 谋划储备项目…总投资: no project
+            if _group_total(rec, m, text) and not rec.project:
+                # 国家电投、远景能源等企业与海原县签订了16.26亿元的…: the firms' total, a claim
+                claims.append(ClaimDraft(sent.start, sent.end, a.start, "签约", None, None, a, rule="claim:group-total",
+                                         measure=measure_before(text, a.start, sent.start) or "contract",
+                                         date=_date_for(m, sent, a.start)))
+                used.add(id(a))
+                continue
             if rec.companies or rec.project:
                 if rec.place is None:
                     rec.place = _paragraph_place(m, sent, text)

@@ -298,14 +298,18 @@ def _enum_rules():
     }
 
 
-def _first_item_start(seg: str, r: dict) -> int | None:
+def _first_item_start(seg: str, r: dict, inside=()) -> int | None:
     """Where the first item of a clause starts: after the last opener word (与, 引进, 包括 …)
-    that leaves an item of a plausible length, else after the clause's lead words."""
+    that leaves an item of a plausible length and is not inside a company's name (`inside`:
+    offsets in `seg`), else after the clause's lead words."""
     best = None
     for w in r["openers"]:
         i = seg.rfind(w)
         while i >= 0:
             rest = len(seg) - i - len(w)
+            if any(a <= i < b for a, b in inside):
+                i = seg.rfind(w, 0, i)
+                continue
             if r["item_min"] <= rest <= r["item_max"] and (best is None or i + len(w) > best):
                 best = i + len(w)
                 break
@@ -332,8 +336,8 @@ def _item_kind(item: str, r: dict) -> str | None:
         return None
     if item.endswith(r["project_heads"]):
         return "project"
-    if r["phrase_re"].search(item) and not _rules()["suffix_re"].search(item):
-        return None
+    if (r["phrase_re"].search(item) or regex.search(r"\d", item)) and not _rules()["suffix_re"].search(item):
+        return None                         # 早投产, 年产16万吨: phrases, not names
     if item.endswith(r["not_company"]) or not _HAS_NAME.search(item) or item.isdigit():
         return None
     from .places import find_places
@@ -341,9 +345,10 @@ def _item_kind(item: str, r: dict) -> str | None:
     return None if whole else "company"
 
 
-def find_enumerations(text: str, start: int = 0, end: int | None = None) -> list[Enumeration]:
+def find_enumerations(text: str, start: int = 0, end: int | None = None, companies=()) -> list[Enumeration]:
     """Lists of companies or projects in text[start:end] (a sentence), clause by clause: at least
-    two items joined by 、 (和 / 及 before the last one)."""
+    two items joined by 、 (和 / 及 before the last one). `companies`: mentions already found, whose
+    insides hold no list opener (有 in 有限公司)."""
     end = len(text) if end is None else end
     r = _enum_rules()
     out = []
@@ -353,7 +358,8 @@ def find_enumerations(text: str, start: int = 0, end: int | None = None) -> list
         if "、" not in body:
             continue
         parts = body.split("、")
-        first_start = _first_item_start(parts[0], r)
+        inside = [(c.start - c0, c.end - c0) for c in companies if c.start < c0 + len(parts[0]) and c.end > c0]
+        first_start = _first_item_start(parts[0], r, inside)
         if first_start is None:
             continue
         spans = []

@@ -73,7 +73,7 @@ def recognise(text: str, sentences, segmenter: str, publication: str | None, hom
             for c in find_companies(s.text, LazyTokens(s.text, segmenter)):
                 companies.append(type(c)(c.start + s.start, c.end + s.start, c.text, c.name, c.core, c.rule))
         if "、" in s.text:
-            enumerations.extend(find_enumerations(text, s.start, s.end))
+            enumerations.extend(find_enumerations(text, s.start, s.end, companies))
     companies.extend(_listed_companies(enumerations, companies, text))
     taken = [(c.start, c.end) for c in companies]
     for s in sentences:
