@@ -201,7 +201,7 @@ def _clean_project(x: str | None) -> str | None:
     x = _DETERMINER.sub("", x).strip("\"“”'")
     x = _DENG_TAIL.sub("", x)
     r = _rules()
-    if _COUNT_NAME.search(x) or x in r["generic_projects"] or x.startswith(("、", "的", "项目", "及", "和")) or \
+    if _COUNT_NAME.search(x) or x in r["generic_projects"] or x.startswith(("、", "的", "项目", "等")) or \
             _NUMERAL_PROJECT.match(x) or x.endswith(r["generic_endings"]) and r["aggregate_re"].search(x):
         return None                      # 24个项目, 重大项目, 瓦房店市今年引进项目: not a name
     return x if len(x) >= 2 else None
@@ -247,8 +247,11 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
                     break
         rec.companies = chosen
         rec.rules.append("company:left")
+        if any(mk in tail for mk in r["co_markers"]):
+            rec.rules.append("company:co-investors")
     elif rec.project and [c for c in m.companies if a.end <= c.start and c.end <= proj_end]:
-        rec.companies = [[c for c in m.companies if a.end <= c.start and c.end <= proj_end][0]]
+        c = [c for c in m.companies if a.end <= c.start and c.end <= proj_end][0]
+        rec.companies = [c]
         rec.rules.append("company:in-project")
     elif any(w in text[sent.start:a.start] for w in r["anaphora"]):
         ante = _antecedent(text, sent, m)
@@ -525,7 +528,7 @@ def _group_total(rec: RecordDraft, m: Mentions, text: str) -> bool:
     """Is the record's company one of a list of firms (A、B、C等企业…), so that its amount is theirs
     together? When a company signs with the list (X公司与A、B和C分别签订的…合同), X becomes the
     record's company instead."""
-    if len(rec.companies) != 1:
+    if len(rec.companies) != 1 or any(mk in rec.rules for mk in ("company:co-investors",)):
         return False
     c = rec.companies[0]
     for e in m.enumerations:
@@ -537,6 +540,17 @@ def _group_total(rec: RecordDraft, m: Mentions, text: str) -> bool:
                 if signer:
                     rec.companies = [signer[0]]
                     rec.rules.append("company:signs-with-list")
+                    return False
+                return True                 # 吉木萨尔县与A、B、C签约,签约额总计89.58亿元: their total
+            if regex.search(r"[与同和]", text[e.start:first]) and not any(
+                    e.start <= x.end <= first and text[x.end:x.end + 1] in "与同和" for x in m.companies):
+                return True                 # the list is the other party of a signing, not one investor
+            if not text.startswith("等", firms[-1][1]):
+                # A、B、C与城区工业园签定的9000万美元的电子项目: a closed list invests together
+                joint = [x for a, b, _ in firms for x in m.companies if a <= x.start and x.end <= b][:len(firms)]
+                if len(joint) == len(firms):
+                    rec.companies = joint
+                    rec.rules.append("company:joint-list")
                     return False
             return True
     return False
@@ -662,7 +676,7 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
             if not _named(rec) and (a.vague or in_target_context(text, sent, a.start)
                                     or in_plan_context(text, sent, a.start) or plan_sentence(text, sent)):
                 continue                     # 过亿元签约项目, 力争…突破650亿元, 谋划储备项目…总投资: no project
-            if _group_total(rec, m, text) and not rec.project:
+            if _group_total(rec, m, text):
                 # 国家电投、远景能源等企业与海原县签订了16.26亿元的…: the firms' total, a claim
                 claims.append(ClaimDraft(sent.start, sent.end, a.start, "签约", None, None, a, rule="claim:group-total",
                                          measure=measure_before(text, a.start, sent.start) or "contract",
