@@ -330,6 +330,8 @@ def _antecedent(text: str, sent: Sentence, m: Mentions) -> CompanyMention | None
 _PARTY_AFTER = regex.compile(r"(?:人民政府|政府|管委会|管理委员会)?[^,;。]{0,8}?(?:签约|签订|签署|达成|就|签定)")
 _OPENS_WITH_PROJECT = regex.compile(r"(?:据了解|据悉|据介绍|记者了解到)?,?该项目")
 _CATAPHORA = regex.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
+_SIGNS_WITH = regex.compile(r"(?:人民政府|政府|管委会)?(?:分别)?[与同](?:分别)?")
+_CATAPHORA_CLAUSE = regex.compile(r"[,;](?:该项目|项目)?(?:由|系|是由)")
 
 
 def _attach_cataphora(text: str, sentences: list[Sentence], records: list[RecordDraft], m: Mentions) -> None:
@@ -345,6 +347,17 @@ def _attach_cataphora(text: str, sentences: list[Sentence], records: list[Record
         if cos and len(targets) == 1:
             targets[0].companies = [cos[0]]
             targets[0].rules.append("company:cataphora")
+    for rec in records:                  # 总投资6亿元的X基地落户长葛市,由Y公司投资建设 (one sentence)
+        if _named(rec) or rec.amount is None:
+            continue
+        for hit in _CATAPHORA_CLAUSE.finditer(text, rec.amount.end, rec.end):
+            if any(rec.amount.end < x.start < hit.start() for x in m.amounts):
+                break                        # another amount in between: another project's
+            cos = [c for c in m.companies if c.start == hit.end()]
+            if cos:
+                rec.companies = [cos[0]]
+                rec.rules.append("company:cataphora-clause")
+                break
 
 
 def _paragraph_place(m: Mentions, sent: Sentence, text: str) -> PlaceMention | None:
@@ -499,6 +512,9 @@ def _records_from_enumerations(text: str, sent: Sentence, m: Mentions, taken_cor
             _stage_near(text, 0, sent.start, sent.start)      # 其中,央企类项目有A、B、C3家企业 after a signing
         if stage is None:
             continue
+        # 固安县与A、B、C分别签约: the place that signs with the list is the records' county
+        signer = [p for p in m.places if sent.start <= p.start and _county_level(p) and not p.ambiguous
+                  and _SIGNS_WITH.fullmatch(text, p.end, e.items[0][0])]
         for a, b, kind in e.items:
             if any(x.start < b and a < x.end for x in m.amounts):
                 continue                    # 投资6000万元的X项目、…: the amount path has it
@@ -520,6 +536,9 @@ def _records_from_enumerations(text: str, sent: Sentence, m: Mentions, taken_cor
                 if brand is not None:
                     rec.companies = [brand]
                     rec.rules.append("company:brand")
+            if signer:
+                rec.place = signer[-1]
+                rec.rules.append("place:list-signer")
             out.append(rec)
     return out
 

@@ -78,6 +78,7 @@ def _rules():
         "standalone": frozenset(r["standalone_measures"]),
         "single_re": regex.compile(_alt(r["single_project_words"])),
         "markers_re": regex.compile("(?:" + _alt(b["markers"]) + r")[,:]?$"),
+        "markers": tuple(b["markers"]),
         "general": _general_rules(r["general"]),
         "plan": frozenset(r["measures"]["plan"]),
         "category_re": regex.compile("(?:" + _alt(b["categories"]) + ")"),
@@ -183,9 +184,12 @@ def _category(scope: str, rule: str, before: str) -> str | None:
     """The class a breakdown counts, from its scope (其中工业项目 → 工业, 亿元以上项目 → 亿元以上) or a
     category word before it in its clause (主会场签约项目 → 主会场)."""
     r = _rules()
-    hit = r["category_re"].search(before)
-    if hit:
-        return hit.group()
+    in_scope = r["category_re"].search(scope)
+    if in_scope and "category" in rule:
+        return in_scope.group()             # 其中工业项目16个、服务业项目8个: each its own word
+    hits = list(r["category_re"].finditer(_without_measures(before)))
+    if hits:
+        return hits[-1].group()             # the word nearest the count
     cat = scope
     changed = True
     while changed and cat:
@@ -199,6 +203,13 @@ def _category(scope: str, rule: str, before: str) -> str | None:
     if verb and verb.group() == cat.lstrip("新"):
         return cat                          # 新签约, 开工: the stage is the class
     return cat or None
+
+
+def _without_measures(before: str) -> str:
+    """The text before a figure without its measure words (实际利用外资, 合同外资: no class 外资/合同)."""
+    for w in sorted(_rules()["measure_of"], key=len, reverse=True):
+        before = before.replace(w, "\0" * len(w))
+    return before
 
 
 def _bracket_owner(text: str, sent: Sentence, pos: int) -> int | None:
@@ -425,8 +436,9 @@ def _mark_breakdown(text: str, sent: Sentence, c: ClaimDraft, by_rule: bool, pos
     owner = _bracket_owner(text, sent, pos)
     marked = bool(r["markers_re"].search(text[max(sent.start, floor - 3):pos]) or
                   r["markers_re"].search(text[max(sent.start, pos - 4):pos])) or \
-        text[max(sent.start, floor - 3):floor].rstrip(",").endswith(("其中", "含"))
-    category_word = r["category_re"].search(before) is not None
+        text[max(sent.start, floor - 3):floor].rstrip(",").endswith(("其中", "含")) or \
+        before.lstrip(",").startswith(r["markers"])
+    category_word = r["category_re"].search(_without_measures(before)) is not None
     if not (by_rule or marked or owner is not None or category_word):
         return
     c.breakdown = True

@@ -65,6 +65,7 @@ def recognise(text: str, sentences, segmenter: str, publication: str | None, hom
     the metadata, the home stage infers one from the text, headline and source, and the places are
     resolved again against it (short forms, 我县, 该县). Returns (mentions, the home as a place
     mention or None, how the home was found)."""
+    home = (home or "").strip() or None          # a blank region is no region
     suffix_re = _company_rules()["suffix_re"]
     companies = []
     enumerations = []

@@ -39,7 +39,8 @@ def _rules() -> dict:
             "markers": tuple(sorted(r["dateline_markers"], key=len, reverse=True)),
             "signing_after": tuple(sorted(r["signing_after"], key=len, reverse=True)),
             "anaphora": dict(r["anaphora"]),
-            "province_anaphora": tuple(r["province_anaphora"])}
+            "province_anaphora": tuple(r["province_anaphora"]),
+            "origin_after": tuple(r["origin_after"])}
 
 
 def _unit(p: PlaceMention) -> tuple | None:
@@ -144,6 +145,13 @@ def infer_home(text: str, title: str | None, source: str | None,
     for label, extra in (("title", title), ("source", source)):
         if extra:
             for p in find_places(extra):
+                if extra.startswith(r["origin_after"], p.end):
+                    continue                # 深圳企业落户襄城: where the investors come from
+                if p.ambiguous and p.candidates:
+                    # 襄城 (襄城县 or 襄城区) in the headline: the one the text names in full
+                    named = [q for q in places if q.code in p.candidates and not q.ambiguous]
+                    if named:
+                        p = named[0]
                 add(p, r["points"][label], label)
     for p in _dateline_places(text, places, r):
         add(p, r["points"]["dateline"], "dateline")
@@ -210,7 +218,7 @@ def infer_home(text: str, title: str | None, source: str | None,
     cities_of_their_own = [u for u in ranked if u in strong and _written(first[u]).endswith("市")]
     if city_report and cities_of_their_own:
         unit = _as_unit_mention(_representative(cities_of_their_own[0], first[cities_of_their_own[0]], places))
-        return HomeGuess(_region_of(unit), unit, "home:county:" + "+".join(why[cities_of_their_own[0]]) + "+anaphora")
+        return HomeGuess(_region_of(unit), unit, "home:county:" + "+".join(dict.fromkeys(why[cities_of_their_own[0]] + ["anaphora"])))
     # a headline naming a city and no county-level unit: the city's report (枣庄市上半年…, 全市
     # 重点项目集中开工仪式在滕州市举行)
     title_units = {u for u in ranked if "title" in why[u]}
