@@ -55,14 +55,21 @@ def _rules():
         # project right after the amount: 15亿元的X项目 / 5亿元X项目
         "proj_after": regex.compile(rf"(?:人民币)?(?:的|用于|,用于)?(?P<x>{name})"),
         # project introduced by a verb: 在东城区建设X / 打造X
-        "proj_lead": regex.compile(rf"(?:{lead_alt})(?:了|的)?(?P<x>{name})"),
+        "proj_lead": regex.compile(rf"(?:{lead_alt})(?:了|的)?(?:(?:有|是|为)(?!色))?+(?P<x>{name})"),
         # project after 的 on the left of the amount: 投资建设的X,总投资
-        "proj_de": regex.compile(rf"的(?P<x>{name})"),
+        "proj_de": regex.compile(rf"的(?:(?:有|是|为)(?!色))?+(?P<x>{name})"),
         "head_end": regex.compile(rf"(?:{head_alt})$"),
         "head_after": regex.compile(rf"[^{_STOP}\n]{{0,{maxlen}}}?(?:{head_alt})"),
         # a list item that opens with the project's name and gives its total after a comma
         "name_then_total": regex.compile(
             rf"{_ITEM_OPEN}(?P<x>[^{_STOP}、\n]{{2,{maxlen}}}?(?:{head_alt}))(?:\([^()]*\))?,?"
+            rf"(?:计划|项目)?(?:总)?投资(?:额|总额)?(?:为|达|约|共)?"),
+        # a project that is the subject of a stage clause, its total after the comma (贺兰县5所学校
+        # 新建项目也同时开工,总投资3.92亿元)
+        "subject_then_total": regex.compile(
+            rf"(?:(?<=[,;:。])|^)(?P<x>[^{_STOP}、\n]{{2,{maxlen}}}?(?:{head_alt}))(?:也|还|均|已|已经)?"
+            rf"(?:(?:同时|同步|正式|顺利|集中)?(?:开工|签约|落户|投产|竣工|开建|落地)(?:建设)?"
+            rf"|由[^,;。]{{2,24}}?(?:投资建设|投资兴建|出资建设|承建|建设)),"
             rf"(?:计划|项目)?(?:总)?投资(?:额|总额)?(?:为|达|约|共)?"),
         "lead_re": regex.compile(rf"(?:{lead_alt})(?:了|的)?"),
         "locative_re": regex.compile("(?:" + "|".join(regex.escape(w) for w in r["locatives"]) + ")$"),
@@ -181,6 +188,9 @@ def _project_before(text: str, a: int, b: int, companies=()) -> str | None:
         hit = r["name_then_total"].search(text, a, b)
         if hit and hit.end() == b:
             return hit.group("x")
+        hit = r["subject_then_total"].search(text, a, b)
+        if hit and hit.end() == b:
+            return hit.group("x")
     return best[0] if best else None
 
 
@@ -219,6 +229,10 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
     # after the previous item's amount belong to the previous item (投资150亿元的龙光集团X项目、投资…)
     if prev_end > c_start:                   # only after another item's amount (not 核能、风能设备项目)
         left = max(left, text.rfind("、", left, a.start) + 1)
+        # …总投资30亿元的A公司X项目和总投资30亿元的Y项目: the previous item's project is its own
+        prev_project, prev_proj_end = _project_after(text, prev_end, a.start, m.companies)
+        if prev_project:
+            left = max(left, prev_proj_end)
     right = min(c_end, next_start)
     rec = RecordDraft(sent.start, sent.end, a.start, amount=a, rules=[a.rule or "amount"])
 
@@ -253,6 +267,16 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
         c = [c for c in m.companies if a.end <= c.start and c.end <= proj_end][0]
         rec.companies = [c]
         rec.rules.append("company:in-project")
+    elif [c for c in m.companies if text[a.end:c.start] in ("的", "的“") and c.end <= right]:
+        # 60亿元的赣州中航新能源科技有限公司年产20万辆…、20亿AH…项目, 9.87亿元的“华翔轻纺”: the firm
+        # the amount is of
+        rec.companies = [next(c for c in m.companies if text[a.end:c.start] in ("的", "的“"))]
+        rec.rules.append("company:after-amount")
+        if rec.project is None:              # …有限公司年产10万辆电动客车、10亿AH动力电池项目
+            hit = _PROJECT_TO_CLAUSE_END.match(text, rec.companies[0].start, right)
+            if hit and not any(hit.start() < x.start < hit.end() for x in m.amounts):
+                rec.project = _clean_project(hit.group())
+                rec.rules.append("project:after-company")
     elif any(w in text[sent.start:a.start] for w in r["anaphora"]):
         ante = _antecedent(text, sent, m)
         if ante is not None:
@@ -274,7 +298,12 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
     right_places = [p for p in m.places if a.end <= p.start and p.end <= c_end and p.start < right + 12
                     and _county_level(p) and r["locative_re"].search(text[max(a.end, p.start - 4):p.start])]
     # an item of a ;-list never borrows the place of the item before it
-    sent_places = [p for p in m.places if c_start <= p.start and p.end <= a.start and _county_level(p)]
+    # (the places before the clause's first amount: one inside an earlier item is that item's)
+    first_amount = min([x.start for x in m.amounts if c_start <= x.start < a.start] + [a.start])
+    sent_places = [p for p in m.places if c_start <= p.start and p.end <= first_amount and _county_level(p)]
+    # 总投资80亿元的金坛动力电池产业园: the place that opens the project's own name
+    project_start = text.find(rec.project, a.end, right) if rec.project else -1
+    own_places = [p for p in m.places if 0 <= project_start == p.start and _county_level(p) and not p.ambiguous]
     # 北京绿辰投资10亿元的X项目落户临邑县,投资6亿元的Y项目落户夏津县: a place after the item's own
     # project (落户/在/位于 …) wins over one before the comma that opens the item
     comma = text.rfind(",", left, a.start)
@@ -285,6 +314,9 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
     elif right_places:
         rec.place = right_places[0]
         rec.rules.append("place:right")
+    elif own_places:
+        rec.place = own_places[0]
+        rec.rules.append("place:in-project")
     elif sent_places:
         rec.place = sent_places[-1]
         rec.rules.append("place:sentence")
@@ -331,6 +363,8 @@ _PARTY_AFTER = regex.compile(r"(?:人民政府|政府|管委会|管理委员会)
 _OPENS_WITH_PROJECT = regex.compile(r"(?:据了解|据悉|据介绍|记者了解到)?,?该项目")
 _CATAPHORA = regex.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
 _SIGNS_WITH = regex.compile(r"(?:人民政府|政府|管委会)?(?:分别)?[与同](?:分别)?")
+_CLAUSE_END = regex.compile(r"[,;。]")
+_PROJECT_TO_CLAUSE_END = regex.compile(r"[^,;。]{4,60}?项目")
 _CATAPHORA_CLAUSE = regex.compile(r"[,;](?:该项目|项目)?(?:由|系|是由)")
 
 
@@ -355,6 +389,9 @@ def _attach_cataphora(text: str, sentences: list[Sentence], records: list[Record
                 break                        # another amount in between: another project's
             cos = [c for c in m.companies if c.start == hit.end()]
             if cos:
+                stop = _CLAUSE_END.search(text, cos[0].end, rec.end)
+                if any(cos[0].end <= x.start < (stop.start() if stop else rec.end) for x in m.amounts):
+                    break                    # 由X投资2亿元的Y: X's own project
                 rec.companies = [cos[0]]
                 rec.rules.append("company:cataphora-clause")
                 break

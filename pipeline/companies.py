@@ -414,8 +414,8 @@ def brand_of(name: str) -> str | None:
     lead = [p for p in find_places(s) if p.start == 0 and p.level in ("province", "city", "county")]
     place_end = lead[0].end if lead else 0
     rest = s[place_end:]
-    if not rest or rest.startswith(r["generic_starts"]):
-        return None
+    if not rest or rest.startswith(r["generic_starts"]) or rest[0].isdigit():
+        return None                         # 贺兰县5所学校新建项目: a count, no firm
     cuts = [m for m in r["brand_cut"].finditer(rest) if m.start() >= r["brand_min"]]
     inner = [p.start for p in find_places(rest) if p.start >= r["brand_min"]]
     stop = min([m.start() for m in cuts] + inner) if cuts or inner else None
@@ -456,7 +456,8 @@ def _short_rules():
     r = load_toml("companies.toml")["short_names"]
     suffixes = sorted(r["suffixes"], key=len, reverse=True)
     return {"re": regex.compile("|".join(regex.escape(x) for x in suffixes)),
-            "right": regex.compile(r["short_right"]), "min": r["name_min"], "max": r["name_max"]}
+            "right": regex.compile(r["short_right"]), "min": r["name_min"], "max": r["name_max"],
+            "frames": [regex.compile(x) for x in r["investor_frames"]]}
 
 
 def find_short_names(text: str, start: int, end: int, taken) -> list[CompanyMention]:
@@ -489,6 +490,15 @@ def find_short_names(text: str, start: int, end: int, taken) -> list[CompanyMent
             full = text[j:b]
             out.append(CompanyMention(j, b, full, full, company_core(full), rule="company:short-name"))
             break
+    for hit in (h for f in s["frames"] for h in f.finditer(text, start, end)):
+        a, b = hit.span("x")
+        name = hit.group("x")
+        if any(x < b and a < y for x, y in taken + [(c.start, c.end) for c in out]):
+            continue
+        if name in r["generic"] or name.endswith(r["not_company"]) or r["person_re"].search(name) or r["phrase_re"].search(name) \
+                or any(p.end - p.start == len(name) for p in find_places(name)) or name.startswith(("本", "该", "县", "市", "区", "省")):
+            continue                        # 由县政府投资建设, 由该公司…, 由平遥县…: no firm's name
+        out.append(CompanyMention(a, b, name, name, company_core(name), rule="company:investor-frame"))
     return out
 
 

@@ -219,6 +219,8 @@ def _accept(d: _Data, text: str, start: int, surface: str, prev: _Raw | None,
             return None
         if _inside_a_word(text, start, end, prev_end):
             return None                   # 投资兴建 is not 资兴, 新上高档 is not 上高
+        if surface[-1] in "镇乡" and not _left_ok(text, start, prev_end, ctx):
+            return None                   # 干丰镇 is a township, not 丰镇(市)
     outer = [d.targets[k] for k, _ in prev.entries] if prev_end == start else []
     prefixed_only = surface in ctx["needs_prefix"]
     kept = []
