@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from . import places as places_mod
 from .claims import (ClaimDraft, carry_total, claims_in_sentence, in_plan_context, in_target_context,
                      link_breakdowns, measure_before, merge_claims, plan_sentence)
 from .companies import brand_of, company_core
@@ -279,6 +280,17 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
                 rec.rules.append("project:after-company")
     elif any(w in text[sent.start:a.start] for w in r["anaphora"]):
         ante = _antecedent(text, sent, m)
+        if ante is None and rec.project is None and _OPENS_WITH_PROJECT.match(sent.text):
+            # …的福建凯德伦自动化生产项目正在建设中。该项目总投资2.75亿元: the project named before
+            prev = _previous_sentence(text, sent)
+            names = [x for x in _PROJECT_MENTION.finditer(text, *prev) if _clean_project(x.group("x"))]
+            if names:
+                rec.project = _clean_project(names[-1].group("x"))
+                rec.rules.append("project:anaphora")
+                brand = _brand_in_text(text, rec.project, *prev, m)
+                if brand is not None:
+                    rec.companies = [brand]
+                    rec.rules.append("company:brand")
         if ante is not None:
             rec.companies = [ante]
             rec.rules.append("company:anaphora")
@@ -359,6 +371,16 @@ def _antecedent(text: str, sent: Sentence, m: Mentions) -> CompanyMention | None
     return cands[-1] if cands else None
 
 
+def _previous_sentence(text: str, sent: Sentence) -> tuple[int, int]:
+    """The span of the sentence before `sent` in its paragraph (empty at a paragraph's start)."""
+    para = text.rfind("\n\n", 0, sent.start)
+    floor = para + 2 if para >= 0 else 0
+    start = max(floor, text.rfind("。", 0, max(0, sent.start - 1)) + 1)
+    return (start, sent.start) if start < sent.start else (sent.start, sent.start)
+
+
+# a project named in a sentence: after 的/是/了/, or at its start, up to 项目
+_PROJECT_MENTION = regex.compile(rf"(?:(?<=[的是了,])|(?<=^)|(?<=。))(?P<x>[^{_STOP}、的]{{2,30}}?项目)")
 _PARTY_AFTER = regex.compile(r"(?:人民政府|政府|管委会|管理委员会)?[^,;。]{0,8}?(?:签约|签订|签署|达成|就|签定)")
 _OPENS_WITH_PROJECT = regex.compile(r"(?:据了解|据悉|据介绍|记者了解到)?,?该项目")
 _CATAPHORA = regex.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
@@ -652,9 +674,16 @@ def _named(r: RecordDraft) -> bool:
 def _brand_fits(x: RecordDraft, y: RecordDraft) -> bool:
     """A brand guessed from a project name fits the other record's company when one of their
     names holds the other's first two characters (汇元锂电隔膜 / 江苏汇元锂电科技有限公司)."""
-    xs = [company_core(c.name) for c in x.companies]
-    ys = [company_core(c.name) for c in y.companies]
+    xs = [_without_place(company_core(c.name)) for c in x.companies]
+    ys = [_without_place(company_core(c.name)) for c in y.companies]
     return all(any(a[:2] in b or b[:2] in a for b in ys) for a in xs)
+
+
+def _without_place(core: str) -> str:
+    """A company's core without the province or city it opens with (福建凯德伦 → 凯德伦)."""
+    lead = [p for p in places_mod.find_places(core) if p.start == 0 and p.level in ("province", "city")]
+    rest = core[lead[0].end:] if lead else core
+    return rest if len(rest) >= 2 else core
 
 
 def _same_record(x: RecordDraft, y: RecordDraft) -> bool:

@@ -309,6 +309,8 @@ def _total_after(text: str, amounts, used: set[int], m: Mentions, e: int, nxt: i
         if a.role == "funds_received" and not lone:
             return None                   # 已签约项目23个、落地项目11个,到位资金18.6亿元: of all, not of 11
         between = text[e:a.start]
+        if text.startswith("的", a.end) and any(c.start == a.end + 1 for c in m.companies):
+            return None                   # …38个项目。投资106亿元的理想汽车…项目: one firm's project
         items = _ITEMS_FOLLOW.search(between)
         if items and not _ITEMS_END.search(between, items.end()):
             return None                   # 分别是总投资X的A…: the items' amounts, not a total

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import regex
 
 from .mentions import CompanyMention
-from .rules import load_toml
+from .rules import RULES_DIR, load_toml
 
 _NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z0-9·&]")
 _BRACKET_PART = regex.compile(r"\([^()]{0,8}\)")
@@ -503,4 +503,45 @@ def find_short_names(text: str, start: int, end: int, taken) -> list[CompanyMent
 
 
 _HAN_NAME = regex.compile(r"\p{Han}")
+
+
+@functools.lru_cache(maxsize=1)
+def _known_rules():
+    k = load_toml("companies.toml")["known_firms"]
+    with open(RULES_DIR / "firms.txt", encoding="utf-8") as fh:
+        names = sorted({ln.strip() for ln in fh if ln.strip() and not ln.startswith("#")}, key=len, reverse=True)
+    e = load_toml("companies.toml")
+    after = k["right_words"] + e["brands"]["industry_words"] + e["enumerations"]["project_heads"]
+    return {"re": regex.compile("|".join(regex.escape(n) for n in names)),
+            "left_chars": k["left_chars"], "left_words": tuple(k["left_words"]),
+            "right_chars": k["right_chars"], "right_words": tuple(sorted(set(after), key=len, reverse=True)),
+            "name_words": tuple(sorted(e["brands"]["name_words"], key=len, reverse=True))}
+
+
+def find_known_firms(text: str, start: int, end: int, taken) -> list[CompanyMention]:
+    """Well-known firms named by their brand alone (小鹏汽车与肇庆…, 引进京东…, 三峡风电项目): a name of
+    rules/firms.txt where it starts a word and no other company mention covers it
+    (rules/companies.toml [known_firms])."""
+    k = _known_rules()
+    out = []
+    for hit in k["re"].finditer(text, start, end):
+        a, b = hit.span()
+        if any(x < b and a < y for x, y in taken):
+            continue
+        prev = text[a - 1] if a > start else ""
+        left_ok = (not prev or not _HAN_NAME.match(prev) or prev in k["left_chars"]
+                   or (prev == "的" and b - a >= 3) or text[max(start, a - 4):a].endswith(k["left_words"]))
+        nxt = text[b] if b < end else ""
+        right_ok = (not nxt or not _HAN_NAME.match(nxt) or nxt in k["right_chars"]
+                    or text.startswith(k["right_words"], b) or hit.group().endswith(k["name_words"])
+                    or hit.group().endswith(("汽车", "集团", "控股", "股份")))
+        if not (left_ok and right_ok):
+            continue
+        word = next((w for w in k["name_words"] if text.startswith(w, b)), None)
+        if word and not text.startswith(("集团", "公司", "股份", "控股"), b) \
+                and regex.match(r"[、,,与和及等]|$", text[b + len(word):b + len(word) + 1]):
+            b += len(word)                    # 中铁置业、庞大集团: the firm's own name goes on
+        name = text[a:b]
+        out.append(CompanyMention(a, b, name, name, company_core(name), rule="company:known"))
+    return out
 

@@ -19,7 +19,8 @@ from . import places as places_mod
 from .assemble import assemble
 from .mentions import CompanyMention, Mentions
 from .companies import _rules as _company_rules
-from .companies import company_core, find_companies, find_enumerations, find_short_names, link_companies
+from .companies import (company_core, find_companies, find_enumerations, find_known_firms, find_short_names,
+                        link_companies)
 from .home import infer_home
 from .models import Article, Claim, Record
 from .validate import validate
@@ -79,6 +80,9 @@ def recognise(text: str, sentences, segmenter: str, publication: str | None, hom
     taken = [(c.start, c.end) for c in companies]
     for s in sentences:
         companies.extend(find_short_names(text, s.start, s.end, taken))
+    taken = [(c.start, c.end) for c in companies]
+    for s in sentences:
+        companies.extend(find_known_firms(text, s.start, s.end, taken))
     companies = link_companies(sorted(companies, key=lambda c: (c.start, c.end)), text)
     exclude = [(c.start, c.end) for c in companies]
     places = places_mod.find_places(text, home, exclude=exclude)

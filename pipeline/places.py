@@ -539,7 +539,7 @@ def _unknown_zone_rules():
     suffix = "|".join(regex.escape(x) for x in sorted(z["suffixes"], key=len, reverse=True))
     return {"re": regex.compile(rf"(?:{suffix})"), "not_names": tuple(z["not_names"]),
             "not_chars": set(z["not_chars"]), "left_words": tuple(z["left_words"]),
-            "max": z["name_max"]}
+            "max": z["name_max"], "industry": tuple(z["industry_names"])}
 
 
 def _unknown_zones(text: str, raws: list[_Raw], home: _Target | None, exclude) -> list[_Raw]:
@@ -563,7 +563,8 @@ def _unknown_zones(text: str, raws: list[_Raw], home: _Target | None, exclude) -
                 break
             i -= 1
         name = text[i:s0]
-        if len(name) < 2 or name.startswith(z["not_names"]) or (exclude and _overlaps(i, s1, exclude)):
+        if len(name) < 2 or name.startswith(z["not_names"]) or name.endswith(z["industry"]) \
+                or (exclude and _overlaps(i, s1, exclude)):
             continue
         outer = None
         if prefix is not None and prefix.entries:

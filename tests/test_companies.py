@@ -74,3 +74,18 @@ def test_a_short_name_links_to_the_long_name_that_puts_a_place_before_it():
     text = "榕江县与贵州黔岭文化旅游发展集团有限公司签约。黔岭集团将投资数十亿元。"
     linked = link_companies(find_companies(text, segment(text)), text)
     assert {m.name for m in linked} == {"贵州黔岭文化旅游发展集团有限公司"}
+
+
+FIRM_NAMES = rows("firm_names.tsv")
+
+
+@pytest.mark.parametrize("row", FIRM_NAMES, ids=[r["note"] for r in FIRM_NAMES])
+def test_firm_names_beyond_the_suffix_rules(row):
+    from pipeline.extract import recognise
+    from pipeline.normalise import normalise
+    from pipeline.sentences import split_sentences
+
+    text = normalise(row["text"])
+    m, _home, _rule = recognise(text, split_sentences(text), "jieba", None, "许昌市", None, None)
+    expected = [] if row["expected"] == "(none)" else row["expected"].split("|")
+    assert [c.name for c in m.companies] == expected
