@@ -221,8 +221,17 @@ def _clean_project(x: str | None) -> str | None:
 _NUMERAL_PROJECT = regex.compile(r"^[\d一二两三四五六七八九十]+(?:个|项|大)?项目")
 
 
+def _foreign_short_form(text: str, p: PlaceMention, home: PlaceMention | None) -> bool:
+    """A short form (陆河, 阳新) of a unit in another province than the article's home, not after a
+    locative (在, 落户…): a trade name or part of a word (陆河稻米加工项目, 永阳新城), not where a
+    project lands."""
+    if p.via != "short" or home is None or not home.province or not p.province or p.province == home.province:
+        return False
+    return not _rules()["locative_re"].search(text[max(0, p.start - 3):p.start])
+
+
 def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
-                       prev_end: int, next_start: int) -> RecordDraft:
+                       prev_end: int, next_start: int, home: PlaceMention | None = None) -> RecordDraft:
     r = _rules()
     c_start, c_end = _clause_bounds(text, sent, a.start)
     left = max(c_start, prev_end)
@@ -268,6 +277,9 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
         c = [c for c in m.companies if a.end <= c.start and c.end <= proj_end][0]
         rec.companies = [c]
         rec.rules.append("company:in-project")
+        own = _OWN_PROJECT.match(text, c.end, proj_end)
+        if own and _clean_project(text[own.end():proj_end]):
+            rec.project = _clean_project(text[own.end():proj_end])   # X公司独资的Y项目 → Y项目
     elif [c for c in m.companies if text[a.end:c.start] in ("的", "的“") and c.end <= right]:
         # 60亿元的赣州中航新能源科技有限公司年产20万辆…、20亿AH…项目, 9.87亿元的“华翔轻纺”: the firm
         # the amount is of
@@ -306,16 +318,21 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
             rec.rules.append("company:brand")
 
     # place: county-level on the left in the item, then right (在X建设), then sentence, paragraph
-    left_places = [p for p in m.places if left <= p.start and p.end <= a.start and _county_level(p)]
-    right_places = [p for p in m.places if a.end <= p.start and p.end <= c_end and p.start < right + 12
-                    and _county_level(p) and r["locative_re"].search(text[max(a.end, p.start - 4):p.start])]
+    places = [p for p in m.places if not _foreign_short_form(text, p, home)]
+    left_places = [p for p in places if left <= p.start and p.end <= a.start and _county_level(p)]
+    right_places = [p for p in places if a.end <= p.start and p.end <= c_end and p.start < right + 12
+                    and _county_level(p) and (r["locative_re"].search(text[max(a.end, p.start - 4):p.start])
+                                              or text[p.start - 1] in "同与和" and _PARTY_AFTER.match(text, p.end))]
     # an item of a ;-list never borrows the place of the item before it
     # (the places before the clause's first amount: one inside an earlier item is that item's)
     first_amount = min([x.start for x in m.amounts if c_start <= x.start < a.start] + [a.start])
-    sent_places = [p for p in m.places if c_start <= p.start and p.end <= first_amount and _county_level(p)]
-    # 总投资80亿元的金坛动力电池产业园: the place that opens the project's own name
+    sent_places = [p for p in places if c_start <= p.start and p.end <= first_amount and _county_level(p)]
+    # 总投资80亿元的金坛动力电池产业园, …有限公司独资的天水市清水县风能开发项目: the place that opens the
+    # project's own name
     project_start = text.find(rec.project, a.end, right) if rec.project else -1
-    own_places = [p for p in m.places if 0 <= project_start == p.start and _county_level(p) and not p.ambiguous]
+    project_end = project_start + len(rec.project) if rec.project else -1
+    own_places = [p for p in places if 0 <= project_start <= p.start < project_end and _county_level(p)
+                  and not p.ambiguous and (p.start == project_start or text[p.start - 1] == "的")]
     # 北京绿辰投资10亿元的X项目落户临邑县,投资6亿元的Y项目落户夏津县: a place after the item's own
     # project (落户/在/位于 …) wins over one before the comma that opens the item
     comma = text.rfind(",", left, a.start)
@@ -386,6 +403,7 @@ _OPENS_WITH_PROJECT = regex.compile(r"(?:据了解|据悉|据介绍|记者了解
 _CATAPHORA = regex.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
 _SIGNS_WITH = regex.compile(r"(?:人民政府|政府|管委会)?(?:分别)?[与同](?:分别)?")
 _CLAUSE_END = regex.compile(r"[,;。]")
+_OWN_PROJECT = regex.compile(r"(?:独资|合资|投资|控股|全资)?(?:兴建|建设|打造)?的")
 _PROJECT_TO_CLAUSE_END = regex.compile(r"[^,;。]{4,60}?项目")
 _CATAPHORA_CLAUSE = regex.compile(r"[,;](?:该项目|项目)?(?:由|系|是由)")
 
@@ -757,7 +775,7 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
         for i, a in enumerate(invest):
             prev_end = invest[i - 1].end if i > 0 else sent.start
             next_start = invest[i + 1].start if i + 1 < len(invest) else sent.end
-            rec = _record_for_amount(text, sent, a, m, prev_end, next_start)
+            rec = _record_for_amount(text, sent, a, m, prev_end, next_start, home)
             if not _named(rec) and (a.vague or in_target_context(text, sent, a.start)
                                     or in_plan_context(text, sent, a.start) or plan_sentence(text, sent)):
                 continue                     # 过亿元签约项目, 力争…突破650亿元, 谋划储备项目…总投资: no project

@@ -142,9 +142,12 @@ def infer_home(text: str, title: str | None, source: str | None,
             city_why[c].add(reason)
 
     city_why: dict[str, set] = defaultdict(set)
+    titled_zones: dict[str, PlaceMention] = {}
     for label, extra in (("title", title), ("source", source)):
         if extra:
             for p in find_places(extra):
+                if label == "title" and p.level == "zone" and p.county_code and not p.ambiguous:
+                    titled_zones.setdefault(p.county_code, p)
                 if extra.startswith(r["origin_after"], p.end):
                     continue                # 深圳企业落户襄城: where the investors come from
                 if p.ambiguous and p.candidates:
@@ -248,6 +251,11 @@ def infer_home(text: str, title: str | None, source: str | None,
         roundup = any(len(units) >= r["roundup_units"] for units in by_city.values())
         if leads and (best in strong or not roundup and points[best] >= 2 * second):
             unit = _as_unit_mention(_representative(best, first[best], places))
+            zone = titled_zones.get(best[0])
+            if zone is not None:
+                # 库尔勒经济技术开发区…8项目同时开工: the zone the headline names, in its county
+                named = [p for p in places if p.level == "zone" and p.name == zone.name]
+                return HomeGuess(_region_of(unit), (named or [zone])[0], "home:zone:" + "+".join(why[best]))
             return HomeGuess(_region_of(unit), unit, "home:county:" + "+".join(why[best]))
         if roundup:
             c = max(by_city, key=lambda k: (len(by_city[k]), city_points.get(k, 0)))

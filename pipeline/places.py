@@ -539,7 +539,7 @@ def _unknown_zone_rules():
     suffix = "|".join(regex.escape(x) for x in sorted(z["suffixes"], key=len, reverse=True))
     return {"re": regex.compile(rf"(?:{suffix})"), "not_names": tuple(z["not_names"]),
             "not_chars": set(z["not_chars"]), "left_words": tuple(z["left_words"]),
-            "max": z["name_max"], "industry": tuple(z["industry_names"])}
+            "max": z["name_max"], "industry": tuple(z["industry_names"]), "not_inside": tuple(z["not_inside"])}
 
 
 def _unknown_zones(text: str, raws: list[_Raw], home: _Target | None, exclude) -> list[_Raw]:
@@ -553,10 +553,12 @@ def _unknown_zones(text: str, raws: list[_Raw], home: _Target | None, exclude) -
         if any(r.start < s1 and s0 < r.end for r in out):
             continue                    # part of a known zone (曲靖经开区, 许昌经济技术开发区)
         i, prefix = s0, None
-        while i > max(0, s0 - z["max"]):
+        while True:
             ended = [r for r in out if r.end == i]
-            if ended:
+            if ended:                   # 珲春 + 海洋经济发展示范区: a zone of the place before it
                 prefix = ended[-1] if ended[-1].anaphor is None else None
+                break
+            if i <= max(0, s0 - z["max"]):
                 break
             ch = text[i - 1]
             if not _HAN.match(ch) or ch in z["not_chars"] or text.endswith(z["left_words"], 0, i):
@@ -564,6 +566,7 @@ def _unknown_zones(text: str, raws: list[_Raw], home: _Target | None, exclude) -
             i -= 1
         name = text[i:s0]
         if len(name) < 2 or name.startswith(z["not_names"]) or name.endswith(z["industry"]) \
+                or any(w in name for w in z["not_inside"]) \
                 or (exclude and _overlaps(i, s1, exclude)):
             continue
         outer = None
