@@ -318,7 +318,8 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
             rec.rules.append("company:brand")
 
     # place: county-level on the left in the item, then right (在X建设), then sentence, paragraph
-    places = [p for p in m.places if not _foreign_short_form(text, p, home)]
+    # (an ambiguous name, still unresolved against the home, gives no county: the fallbacks may)
+    places = [p for p in m.places if not p.ambiguous and not _foreign_short_form(text, p, home)]
     left_places = [p for p in places if left <= p.start and p.end <= a.start and _county_level(p)]
     right_places = [p for p in places if a.end <= p.start and p.end <= c_end and p.start < right + 12
                     and _county_level(p) and (r["locative_re"].search(text[max(a.end, p.start - 4):p.start])
@@ -437,6 +438,12 @@ def _attach_cataphora(text: str, sentences: list[Sentence], records: list[Record
                 break
 
 
+def _sentence_opener(m: Mentions, sent: Sentence) -> PlaceMention | None:
+    """The county-level place a sentence opens with (广河县总投资…;…): the subject of all its clauses."""
+    return next((p for p in m.places if sent.start <= p.start <= sent.start + 2 and _county_level(p)
+                 and not p.ambiguous), None)
+
+
 def _paragraph_place(m: Mentions, sent: Sentence, text: str) -> PlaceMention | None:
     """The last county-level place named before this sentence in its paragraph."""
     para_start = text.rfind("\n\n", 0, sent.start)
@@ -547,12 +554,18 @@ def _records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores:
         # X公司计划在空港经济开发区建设…: the place it builds in
         built_in = [p for p in m.places if kind == "company-builds" and c.end <= p.start and p.end <= c_end
                     and text[max(c.end, p.start - 1):p.start] == "在" and _county_level(p)]
+        # 广河县总投资1.2亿元的…项目初步达成协议;…与广州诚达鞋业等6家公司达成…协议: the county the
+        # sentence opens with, before the paragraph's
+        opener = [p for p in [_sentence_opener(m, sent)] if p is not None and p.end <= c.start]
         if party:
             rec.place = party[0]
         elif built_in:
             rec.place = built_in[0]
         elif places:
             rec.place = places[-1]
+        elif opener:
+            rec.place = opener[0]
+            rec.rules.append("place:sentence-opener")
         out.append(rec)
         taken_cores.add(core)
     return out
@@ -787,6 +800,10 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
                 used.add(id(a))
                 continue
             if rec.companies or rec.project:
+                if rec.place is None and _sentence_opener(m, sent) is not None \
+                        and _sentence_opener(m, sent).end <= a.start:
+                    rec.place = _sentence_opener(m, sent)
+                    rec.rules.append("place:sentence-opener")
                 if rec.place is None:
                     rec.place = _paragraph_place(m, sent, text)
                     if rec.place is not None:

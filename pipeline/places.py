@@ -221,6 +221,8 @@ def _accept(d: _Data, text: str, start: int, surface: str, prev: _Raw | None,
             return None                   # 投资兴建 is not 资兴, 新上高档 is not 上高
         if surface[-1] in "镇乡" and not _left_ok(text, start, prev_end, ctx):
             return None                   # 干丰镇 is a township, not 丰镇(市)
+        if after[:1] in ("乡", "镇") and len({d.targets[k].code for k, _ in entries}) > 1:
+            return None                   # 东兴乡 is a township, not 东兴(区 or 市)
     outer = [d.targets[k] for k, _ in prev.entries] if prev_end == start else []
     prefixed_only = surface in ctx["needs_prefix"]
     kept = []
