@@ -838,6 +838,6 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
     _attach_cataphora(text, sentences, records, m)
     merged = merge_records(records)
     merged = [r for r in merged if "fragment" not in r.rules or "merged" in r.rules and (r.companies or r.project)]
-    claims = merge_claims(claims)
+    claims = merge_claims(claims, text)
     link_breakdowns(claims, text)
     return merged, claims

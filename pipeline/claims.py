@@ -126,6 +126,7 @@ class ClaimDraft:
     breakdown: bool = False                # 其中…, 含…, a bracket after a figure, a category word
     bracket_of: int | None = None          # anchor of the figure whose bracket holds this one
     parent: "ClaimDraft | None" = None     # the figure a breakdown splits (link_breakdowns)
+    para: int = -1                         # the paragraph it is in (merge_claims)
 
 
 def measure_before(text: str, pos: int, floor: int) -> str | None:
@@ -460,6 +461,14 @@ def link_breakdowns(claims: list[ClaimDraft], text: str) -> None:
             if owner:
                 c.parent = owner[-1]
                 continue
+        # 天全县引进1亿元及以上项目2个,其中5-10亿元项目1个: 其中 splits the figure right before it in
+        # its clause, a breakdown itself or not
+        same_clause = [k for k in candidates if k.start == c.start and k.anchor < c.anchor
+                       and ";" not in text[k.anchor:c.anchor]]
+        opens = max(text.rfind(ch, c.start, c.anchor) for ch in ",;:") + 1
+        if same_clause and (text.startswith("其中", max(opens, c.start)) or "其中" in text[max(c.start, c.anchor - 3):c.anchor + 2]):
+            c.parent = same_clause[-1]
+            continue
         para = text.rfind("\n\n", 0, c.start)
         tops = [k for k in candidates if not k.breakdown and k.start > para]
         if tops:
@@ -486,10 +495,17 @@ def _claim_kind(c: ClaimDraft) -> tuple:
     verb = r["stage_re"].search(c.scope)
     stage = r["stage_of"][verb.group()] if verb else None
     special = next((k for k in ("size-class", "category") if k in c.rule), None)
-    return (special, c.scope if special == "category" else None, stage if stage != "signed" else None)
+    # 5-10亿元项目1个 and 10亿元及以上项目1个 are two figures, as are 工业项目5个 and 农业项目5个
+    return (special, (c.category or c.scope) if special else None, stage if stage != "signed" else None)
 
 
 def _same_claim(c: ClaimDraft, k: ClaimDraft, tol: Decimal) -> bool:
+    if c.start == k.start and c.anchor != k.anchor and not (
+            c.total is not None and k.total is not None and c.total.amount_yi == k.total.amount_yi):
+        return False                      # 名山区…其中10亿元及以上项目1个;宝兴县…1个: two figures of one sentence
+    if c.breakdown and k.breakdown and c.para == k.para and not (
+            c.total is not None and k.total is not None and c.total.amount_yi == k.total.amount_yi):
+        return False                      # two breakdowns of one paragraph break down different figures
     if _family(c.measure) != _family(k.measure) and c.measure and k.measure:
         return False                      # 签约额 and 到位资金 are different figures
     if c.count is not None and c.count == k.count and c.total is not None and k.total is not None \
@@ -509,7 +525,9 @@ def _same_claim(c: ClaimDraft, k: ClaimDraft, tol: Decimal) -> bool:
         if c.count != k.count or c.unit != k.unit:
             return False
         if c.total is None or k.total is None:
-            return True
+            # a count without its total is the figure of the count with one when the headline
+            # states it, not a breakdown of another paragraph (…其中5-10亿元项目1个 / 新能源:1个,总投资6亿元)
+            return min(c.para, k.para) <= 0 or not (c.breakdown or k.breakdown)
         return c.total.amount_yi == k.total.amount_yi or bool(
             (c.total.qualifier or k.total.qualifier or c.total.vague or k.total.vague)
             and _total_close(c.total, k.total, tol))
@@ -548,10 +566,12 @@ def _combine(k: ClaimDraft, c: ClaimDraft) -> ClaimDraft:
     return best
 
 
-def merge_claims(claims: list[ClaimDraft]) -> list[ClaimDraft]:
+def merge_claims(claims: list[ClaimDraft], text: str = "") -> list[ClaimDraft]:
     """One claim per figure: a total stated twice, a headline's rounded total and the body's exact
     one, a count repeated without its total. Merged until nothing changes (order-independent)."""
     tol = _rules()["tolerance"]
+    for c in claims:
+        c.para = text.count("\n\n", 0, c.start)
     out = list(claims)
     changed = True
     while changed:
