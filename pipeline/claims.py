@@ -70,6 +70,7 @@ def _rules():
         "total_only_words": tuple(sorted(r["total_only_words"], key=len, reverse=True)),
         "tolerance": Decimal(str(r["headline_tolerance"])),
         "target_re": regex.compile(_alt(r["target_words"])),
+        "result_re": regex.compile(_alt(r["result_words"])),
         "stage_re": regex.compile(_alt(w for w, _ in stage_words)),
         "stage_of": dict(stage_words),
         # the nearest measure word before a total: matched on the reversed window, longest first
@@ -145,9 +146,12 @@ def _is_total_word_before(text: str, pos: int, floor: int, words) -> bool:
 
 
 def in_target_context(text: str, sent: Sentence, pos: int) -> bool:
-    """Is there a goal word (力争, 目标...) earlier in the comma clause of pos?"""
-    floor = max(sent.start, text.rfind(",", sent.start, pos) + 1, text.rfind(";", sent.start, pos) + 1)
-    return bool(_rules()["target_re"].search(text, floor, pos))
+    """Is pos governed by a goal word (力争, 目标...) earlier in its ;-clause, with no word of a
+    result (已, 目前, 截至…) between (力争全年引资28亿元,引入超亿元以上项目3个: a goal too)?"""
+    r = _rules()
+    floor = max(sent.start, text.rfind(";", sent.start, pos) + 1)
+    hits = list(r["target_re"].finditer(text, floor, pos))
+    return bool(hits) and not r["result_re"].search(text, hits[-1].end(), pos)
 
 
 def plan_sentence(text: str, sent: Sentence) -> bool:
@@ -162,9 +166,10 @@ def plan_sentence(text: str, sent: Sentence) -> bool:
 def in_plan_context(text: str, sent: Sentence, pos: int) -> bool:
     """Is pos in a clause about plans, reserves or promotions (谋划储备项目…, 推介的重点项目…)? Such
     counts are no claims, nor their totals records."""
-    floor = max(sent.start, *(text.rfind(ch, sent.start, pos) + 1 for ch in ",;:")) if pos > sent.start else pos
-    floor = max(sent.start, text.rfind(",", sent.start, floor - 1) + 1) if floor > sent.start else floor
-    return bool(_rules()["general"]["plan_re"].search(text, floor, pos))
+    r = _rules()
+    floor = max(sent.start, text.rfind(";", sent.start, pos) + 1)
+    hits = list(r["general"]["plan_re"].finditer(text, floor, pos))
+    return bool(hits) and not r["result_re"].search(text, hits[-1].end(), pos)
 
 
 def _has_company_between(m: Mentions, a: int, b: int) -> bool:
@@ -351,13 +356,16 @@ def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> l
             continue
         before = text[max(sent.start, s - 3):s]
         right = g["right_head"].match(text, e, min(sent.end, e + 16))
+        if right and _COUNT_INSIDE.search(right.group("mod")):
+            right = None                    # 9个领域80个项目, 7个县(市)区73个重大项目: the inner count is it
         if before.endswith(g["not_after"]) or hit.group("n") == "一" or \
                 text.startswith(g["not_before"], e) and not (right and not _STOPS.search(right.group("mod"))):
             continue                        # 各1个, 前10个月, 7个县, "一个项目、一名领导" (not 68个产业投资项目)
         clause = _clause_start(text, sent, s)
         left = text[clause:s]
         comma_clause = max(sent.start, *(text.rfind(ch, sent.start, s) + 1 for ch in ",;:"))
-        if g["reject_re"].search(text, comma_clause, s) or in_target_context(text, sent, s):
+        if g["reject_re"].search(text, comma_clause, s) or in_target_context(text, sent, s) \
+                or in_plan_context(text, sent, s):
             continue
         if left.endswith("等") and any(sent.start <= a.start and a.end <= s for a in amounts) and \
                 not any(a.start > e and measure_before(text, a.start, e) for a in amounts):
@@ -397,6 +405,7 @@ def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> l
 
 
 _STOPS = regex.compile(r"[,;。]")
+_COUNT_INSIDE = regex.compile(r"(?:\d+|[一二两三四五六七八九十百千]+)(?:余|多)?(?:个|项|家)")
 
 
 def _breakdown_context(text: str, sent: Sentence, pos: int) -> bool:
@@ -500,9 +509,12 @@ def _claim_kind(c: ClaimDraft) -> tuple:
 
 
 def _same_claim(c: ClaimDraft, k: ClaimDraft, tol: Decimal) -> bool:
-    if c.start == k.start and c.anchor != k.anchor and not (
-            c.total is not None and k.total is not None and c.total.amount_yi == k.total.amount_yi):
-        return False                      # 名山区…其中10亿元及以上项目1个;宝兴县…1个: two figures of one sentence
+    if c.start == k.start and c.anchor != k.anchor and (c.breakdown and k.breakdown or (
+            c.total is None) == (k.total is None) and not (
+            c.total is not None and c.total.amount_yi == k.total.amount_yi)):
+        # 名山区…其中10亿元及以上项目1个;宝兴县…1个: two figures of one sentence (but 8个项目集体开工,
+        # 分别是…;…,8个项目总投资7.3亿元 gives its one figure's total at the end)
+        return False
     if c.breakdown and k.breakdown and c.para == k.para and not (
             c.total is not None and k.total is not None and c.total.amount_yi == k.total.amount_yi):
         return False                      # two breakdowns of one paragraph break down different figures
