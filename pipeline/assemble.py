@@ -838,6 +838,9 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
     _attach_cataphora(text, sentences, records, m)
     merged = merge_records(records)
     merged = [r for r in merged if "fragment" not in r.rules or "merged" in r.rules and (r.companies or r.project)]
+    # a project that names neither a firm nor an amount is no record (the guideline): 集中开工的A项目、
+    # B项目… are counted by the article's claims
+    merged = [r for r in merged if r.companies or r.amount is not None]
     claims = merge_claims(claims, text)
     link_breakdowns(claims, text)
     return merged, claims
