@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import regex
 
 from . import places as places_mod
-from .claims import (ClaimDraft, carry_total, claims_in_sentence, in_plan_context, in_target_context,
+from .claims import (ClaimDraft, carry_total, claims_in_sentence, count_value, in_plan_context, in_target_context,
                      link_breakdowns, measure_before, merge_claims, plan_sentence)
 from .companies import brand_of, company_core
 from .mentions import AmountMention, CompanyMention, DateMention, Mentions, PlaceMention, within
@@ -180,7 +180,7 @@ def _project_before(text: str, a: int, b: int, companies=()) -> str | None:
     for pat in (r["proj_lead"], r["proj_de"]):
         for hit in pat.finditer(text, a, b, overlapped=True):
             if any(c.start <= hit.start() < c.end for c in companies):
-                continue                  # 开发 inside 新能源开发有限公司 is no verb
+                continue                  # 开发 inside 新能源开发有限公司 (or 绥安开发区) is no verb
             end = _extend_to_xiangmu(text, hit.end("x"), b)
             if best is None or end > best[1]:
                 best = (text[hit.start("x"):end], end)
@@ -251,7 +251,7 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
     if project:
         rec.rules.append("project:after")
     else:
-        project = _project_before(text, left, a.start, m.companies)
+        project = _project_before(text, left, a.start, list(m.companies) + list(m.places))
         proj_end = a.end
         if project:
             rec.rules.append("project:before")
@@ -404,6 +404,9 @@ _OPENS_WITH_PROJECT = regex.compile(r"(?:据了解|据悉|据介绍|记者了解
 _CATAPHORA = regex.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
 _SIGNS_WITH = regex.compile(r"(?:人民政府|政府|管委会)?(?:分别)?[与同](?:分别)?")
 _CLAUSE_END = regex.compile(r"[,;。]")
+_AVERAGE = regex.compile(r"平均|人均|亩均|户均|单体平均")
+# X等项目集中开工总投资达16.09亿元, A、B等企业…签订了16.26亿元的…: a group's total
+_GROUP_BEFORE = regex.compile(r"等(?P<n>\d+|[一二两三四五六七八九十]+)?(?:个|项|家|批)?[\p{Han}]{0,6}?(?:项目|企业)[^;。]{0,14}$")
 _OWN_PROJECT = regex.compile(r"(?:独资|合资|投资|控股|全资)?(?:兴建|建设|打造)?的")
 _PROJECT_TO_CLAUSE_END = regex.compile(r"[^,;。]{4,60}?项目")
 _CATAPHORA_CLAUSE = regex.compile(r"[,;](?:该项目|项目)?(?:由|系|是由)")
@@ -636,7 +639,10 @@ def _records_from_enumerations(text: str, sent: Sentence, m: Mentions, taken_cor
 def _group_total(rec: RecordDraft, m: Mentions, text: str) -> bool:
     """Is the record's company one of a list of firms (A、B、C等企业…), so that its amount is theirs
     together? When a company signs with the list (X公司与A、B和C分别签订的…合同), X becomes the
-    record's company instead."""
+    record's company instead. An amount right after X等项目… / A、B等企业… is the group's too."""
+    if rec.amount is not None and _GROUP_BEFORE.search(text, max(rec.start, rec.amount.start - 30), rec.amount.start) \
+            and not _named_in_clause(rec, text):
+        return True
     if len(rec.companies) != 1 or any(mk in rec.rules for mk in ("company:co-investors",)):
         return False
     c = rec.companies[0]
@@ -663,6 +669,14 @@ def _group_total(rec: RecordDraft, m: Mentions, text: str) -> bool:
                     return False
             return True
     return False
+
+
+def _named_in_clause(rec: RecordDraft, text: str) -> bool:
+    """Does the record's own clause, after the group, name its firm (…等项目;X公司投资5亿元…)?"""
+    if not _named(rec) or rec.amount is None:
+        return False
+    c = rec.companies[0]
+    return c.start > max(text.rfind(ch, rec.start, rec.amount.start) for ch in ",;") and c.end <= rec.amount.start
 
 
 def _brand_in_text(text: str, project: str, a: int, b: int, m: Mentions) -> CompanyMention | None:
@@ -788,13 +802,18 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
         for i, a in enumerate(invest):
             prev_end = invest[i - 1].end if i > 0 else sent.start
             next_start = invest[i + 1].start if i + 1 < len(invest) else sent.end
+            if _AVERAGE.search(text, max(sent.start, a.start - 12), a.start):
+                continue                     # 这些项目平均单个项目投资额5亿元: an average, no project
             rec = _record_for_amount(text, sent, a, m, prev_end, next_start, home)
             if not _named(rec) and (a.vague or in_target_context(text, sent, a.start)
                                     or in_plan_context(text, sent, a.start) or plan_sentence(text, sent)):
                 continue                     # 过亿元签约项目, 力争…突破650亿元, 谋划储备项目…总投资: no project
             if _group_total(rec, m, text):
                 # 国家电投、远景能源等企业与海原县签订了16.26亿元的…: the firms' total, a claim
-                claims.append(ClaimDraft(sent.start, sent.end, a.start, "签约", None, None, a, rule="claim:group-total",
+                group = _GROUP_BEFORE.search(text, max(sent.start, a.start - 30), a.start)
+                n = count_value(group.group("n")) if group and group.group("n") else None
+                claims.append(ClaimDraft(sent.start, sent.end, a.start, "签约", n, "项目" if n else None, a,
+                                         rule="claim:group-total",
                                          measure=measure_before(text, a.start, sent.start) or "contract",
                                          date=_date_for(m, sent, a.start)))
                 used.add(id(a))

@@ -445,6 +445,9 @@ def _mark_breakdown(text: str, sent: Sentence, c: ClaimDraft, by_rule: bool, pos
     r = _rules()
     floor = _clause_start(text, sent, pos)
     before = text[floor:pos]
+    if "等" in before:                   # A项目、B生态农业基地项目等4个项目: the items' words are no class
+        floor += before.rfind("等") + 1
+        before = text[floor:pos]
     owner = _bracket_owner(text, sent, pos)
     marked = bool(r["markers_re"].search(text[max(sent.start, floor - 3):pos]) or
                   r["markers_re"].search(text[max(sent.start, pos - 4):pos])) or \
@@ -509,6 +512,10 @@ def _claim_kind(c: ClaimDraft) -> tuple:
 
 
 def _same_claim(c: ClaimDraft, k: ClaimDraft, tol: Decimal) -> bool:
+    if c.start == k.start and {c.rule, k.rule} & {"claim:group-total"}:
+        group, other = (c, k) if c.rule == "claim:group-total" else (k, c)
+        if group.count is None and other.total is None and other.count is not None and not other.breakdown:
+            return True                   # A、B等4个项目与…达成合作意向,计划投资79.6亿元: one figure
     if c.start == k.start and c.anchor != k.anchor and (c.breakdown and k.breakdown or (
             c.total is None) == (k.total is None) and not (
             c.total is not None and c.total.amount_yi == k.total.amount_yi)):
@@ -567,6 +574,8 @@ def _combine(k: ClaimDraft, c: ClaimDraft) -> ClaimDraft:
                 x.count_qualifier is None)
 
     best, other = (k, c) if exactness(k) >= exactness(c) else (c, k)
+    if best.rule == "claim:group-total" and other.count is not None:
+        best.scope = other.scope.rstrip("等") or best.scope      # the group's own words, not 签约
     if best.count is None:
         best.count, best.unit = other.count, other.unit
     if best.total is None:

@@ -416,6 +416,8 @@ def brand_of(name: str) -> str | None:
     rest = s[place_end:]
     if not rest or rest.startswith(r["generic_starts"]) or rest[0].isdigit():
         return None                         # 贺兰县5所学校新建项目: a count, no firm
+    if regex.match(r"\p{Han}{1,4}[镇乡村]", rest):
+        return None                         # 东兴镇生态农业示范基地项目: a township's project
     cuts = [m for m in r["brand_cut"].finditer(rest) if m.start() >= r["brand_min"]]
     inner = [p.start for p in find_places(rest) if p.start >= r["brand_min"]]
     stop = min([m.start() for m in cuts] + inner) if cuts or inner else None
