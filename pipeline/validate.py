@@ -3,7 +3,7 @@ and check that every evidence span points into the normalised text. A violation 
 ValueError, which marks the article as failed with the reason."""
 from __future__ import annotations
 
-from .assemble import RecordDraft
+from .drafts import RecordDraft
 from .claims import ClaimDraft
 from .models import Claim, Record
 from .places import as_of, full_names

@@ -223,3 +223,26 @@ def test_timings_file_gives_the_phases_of_the_run(tmp_path):
     assert phases["close_s"] > 0                      # the analysis layer runs on every close
     bad = run("extract", dump, "--out", tmp_path / "e", "--engine", "dask", "--timings", t, check=False)
     assert bad.returncode == 2 and "--timings is for the plain run" in bad.stderr
+
+
+def test_extractor_version_covers_every_module_extraction_imports():
+    """A change to any module the extraction runs (home.py, claims.py…) must change
+    extractor_version, or stored articles would not be extracted again."""
+    import ast
+    from pathlib import Path
+
+    from pipeline.batch import EXTRACTION_MODULES
+
+    root = Path(__file__).resolve().parent.parent / "pipeline"
+    seen, todo = set(), ["extract"]
+    while todo:
+        mod = todo.pop()
+        if mod in seen:
+            continue
+        seen.add(mod)
+        tree = ast.parse((root / f"{mod}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                names = [node.module] if node.module else [a.name for a in node.names]
+                todo.extend(n for n in names if (root / f"{n}.py").exists())
+    assert seen <= set(EXTRACTION_MODULES), sorted(seen - set(EXTRACTION_MODULES))
