@@ -331,6 +331,11 @@ def _last_item_end(seg: str, r: dict) -> int:
     return min(ends) if ends else len(seg)
 
 
+@functools.lru_cache(maxsize=1)
+def _surnames() -> frozenset:
+    return frozenset(load_toml("places.toml")["context"]["person_surnames"])
+
+
 def _item_kind(item: str, r: dict) -> str | None:
     if not (r["item_min"] <= len(item) <= r["item_max"]) or item in r["generic"] or r["person_re"].search(item):
         return None
@@ -393,6 +398,12 @@ def find_enumerations(text: str, start: int = 0, end: int | None = None, compani
                 kind = "project"
             if kind:
                 items.append((a, b, kind))
+        # 唐振生、苏志远、孙金刚、郑立伟等…到X项目现场: names of people listed with the projects
+        people = [it for it in items if len(text[it[0]:it[1]]) in (2, 3) and text[it[0]] in _surnames()
+                  and not text[it[0]:it[1]].endswith(r["project_heads"])
+                  and not _rules()["suffix_re"].search(text[it[0]:it[1]])]
+        if len(people) >= 2:
+            items = [it for it in items if it not in people]
         firms = projects_listed or bool(r["firm_tail"].match(tail)) or any(
             _rules()["suffix_re"].search(text[a:b]) for a, b, k in items if k == "company") or (
             opener.endswith(r["party_openers"]) and r["party_verbs"].search(text, spans[-1][1], end))
@@ -443,6 +454,8 @@ def _trade_name(bare: str, r: dict) -> bool:
     """Does `bare` look like a firm's trade name rather than a product (see [brands] brand_chars)?"""
     if bare.startswith(r["sector_words"]) or bare.startswith(r["generic_starts"]) or bare.endswith(("村", "镇", "乡", "山")):
         return False
+    if len(bare) <= 3 and bare.endswith(("型", "类", "级")):
+        return False                        # 终端型项目, 研发类项目, 百亿级项目: kinds of projects
     if regex.search(r"[A-Za-z]", bare) or any(ch in r["brand_chars"] for ch in bare):
         return True
     from .segment import _jieba
@@ -536,7 +549,7 @@ def find_known_firms(text: str, start: int, end: int, taken) -> list[CompanyMent
         nxt = text[b] if b < end else ""
         right_ok = (not nxt or not _HAN_NAME.match(nxt) or nxt in k["right_chars"]
                     or text.startswith(k["right_words"], b) or hit.group().endswith(k["name_words"])
-                    or hit.group().endswith(("汽车", "集团", "控股", "股份")))
+                    or hit.group().endswith(("汽车", "集团", "控股", "股份")) or b - a >= 3)
         if not (left_ok and right_ok):
             continue
         word = next((w for w in k["name_words"] if text.startswith(w, b)), None)
