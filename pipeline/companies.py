@@ -404,7 +404,10 @@ def find_enumerations(text: str, start: int = 0, end: int | None = None, compani
                   and not _rules()["suffix_re"].search(text[it[0]:it[1]])]
         if len(people) >= 2:
             items = [it for it in items if it not in people]
-        firms = projects_listed or bool(r["firm_tail"].match(tail)) or any(
+        known = sum(1 for a, b, k in items if k == "company" and any(
+            c.start <= a and b <= c.end and c.rule != "company:list" for c in companies))
+        firms = projects_listed or bool(r["firm_tail"].match(tail)) or known >= 1 and opener.endswith(
+            ("引进", "引进了", "吸引", "吸引了", "签约", "签下")) or any(
             _rules()["suffix_re"].search(text[a:b]) for a, b, k in items if k == "company") or (
             opener.endswith(r["party_openers"]) and r["party_verbs"].search(text, spans[-1][1], end))
         if not firms:

@@ -23,15 +23,20 @@ def _frames():
         "agreement": regex.compile(r"^(?:的)?(?:战略)?(?:合作|投资|框架|招商)?协议"),
         "sign_after": regex.compile(r"^(?:\([^()]{0,20}\))?(?:[^,;。]{0,6}?)(?:签订|签约|签署|达成|签定)"),
         # X公司与龙游签订…, 桐昆集团与沭阳经济技术开发区投资协议签约仪式: the company signs with a place
-        "party_sign": regex.compile(r"^(?:与|同|和)[^,;。]{1,24}?(?:签订|签约|签署|达成|签定|合资建设|合作建设)"),
+        "party_sign": regex.compile(r"^(?:已|已经|正|还|也|先后|分别|正式)?(?:与|同|和)[^,;。]{1,24}?"
+                                    r"(?:签订|签约|签署|达成|签定|合资建设|合作建设)"),
         # X公司董事长…说 / 代表签约企业致辞: a signing party's officer speaks
         "officer": regex.compile(r"^(?:\([^()]{0,20}\))?(?:党委书记|党委常委|董事长|总经理|副总经理|总裁|副总裁|"
                                  r"负责人|常务副总经理|执行董事|首席运营官|董事)"),
         # 在X公司建设工地 / X公司项目现场
         "site": regex.compile(r"^(?:的)?(?:建设工地|项目现场|施工现场|生产车间|厂区)"),
+        # 在中国供销集团农特产品生产加工产业园项目现场: the site of the firm's named project
+        "project_site": regex.compile(r"^(?P<x>[^,;。、]{2,30}?项目)(?:建设)?(?:现场|工地)"),
+        # X公司(以下简称…)正式进驻经开区, X公司将在香河落地…: the firm moves in
+        "moves_in": regex.compile(r"^(?:\([^()]{0,40}\))?(?:已|已经|正式|成功|顺利|率先)?(?:进驻|入驻|落户|签约落户|落地)"),
         "coop_project": regex.compile(r"^合作的[\"“]?(?P<x>[^,;。\"”]{2,30}?)[\"”]?(?=[,;。\"”]|$)"),
         # X公司将在我区建设Y项目: the company builds a named project (no amount given)
-        "builds": regex.compile(r"^(?:将|拟|计划|准备|还将)?(?:在[^,;。]{1,12}?)?(?:投资)?(?=建设|打造|兴建|投建|新建|建立)"),
+        "builds": regex.compile(r"^(?:将|拟|计划|准备|还将)?(?:在[^,;。]{1,12}?)?(?:投资)?(?=建设|打造|兴建|投建|新建|建立|落地)"),
         "clause_start": regex.compile(r"(?:^|[,;。、:]|其中|此外|签约项目中)$"),
     }
 
@@ -73,6 +78,10 @@ def records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores: 
                 project = text[lead.start("x"):extend_to_xiangmu(text, lead.end("x"), c_end)]
         elif f["officer"].match(after_slice) or f["site"].match(after_slice):
             kind = "officer" if f["officer"].match(after_slice) else "site"
+        elif before.endswith("在") and f["project_site"].match(after_slice):
+            kind, project = "site", f["project_site"].match(after_slice).group("x")
+        elif f["clause_start"].search(text[max(sent.start, c.start - 6):c.start]) and f["moves_in"].match(after_slice):
+            kind = "moves-in"
         else:
             # X公司Y项目 … 洽谈 / 开工 / 投产 (or 引进X公司Y项目): the company heads a project name in a
             # stage frame
@@ -86,6 +95,8 @@ def records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores: 
             stage = "signed"
         if stage is None and kind == "site":
             stage = "started"
+        if stage is None and kind == "moves-in":
+            stage = "signed"
         if stage is None and kind == "officer":
             stage = stage_near(text, 0, len(text), c.start)   # the article's ceremony
         if stage is None and kind == "company-builds":
@@ -101,8 +112,9 @@ def records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores: 
         floor = max(c_start, text.rfind(",", c_start, c.start) + 1) if kind == "agreement" else c_start
         places = [p for p in m.places if floor <= p.start and p.end <= c.start and county_level(p)]
         # X公司和新建区政府签约…: the signing party written right after the company
-        party = [p for p in m.places if c.end < p.start <= c.end + 2 and county_level(p)
-                 and text[c.end:p.start] in ("与", "和", "同") and PARTY_AFTER.match(text, p.end)]
+        party = [p for p in m.places if c.end < p.start <= c.end + 4 and county_level(p)
+                 and regex.fullmatch(r"(?:已|已经|正|还|也|先后|分别|正式)?[与和同]", text[c.end:p.start])
+                 and PARTY_AFTER.match(text, p.end)]
         # X公司计划在空港经济开发区建设…: the place it builds in
         built_in = [p for p in m.places if kind == "company-builds" and c.end <= p.start and p.end <= c_end
                     and text[max(c.end, p.start - 1):p.start] == "在" and county_level(p)]
