@@ -76,6 +76,7 @@ def _rules():
         # the nearest measure word before a total: matched on the reversed window, longest first
         "measure_re": regex.compile("(?:" + _alt(w[::-1] for w in measure_of) + ")"),
         "measure_of": measure_of,
+        "measure_word_re": regex.compile(_alt(sorted(measure_of, key=len, reverse=True))),
         "standalone": frozenset(r["standalone_measures"]),
         "single_re": regex.compile(_alt(r["single_project_words"])),
         "markers_re": regex.compile("(?:" + _alt(b["markers"]) + r")[,:]?$"),
@@ -213,9 +214,7 @@ def _category(scope: str, rule: str, before: str) -> str | None:
 
 def _without_measures(before: str) -> str:
     """The text before a figure without its measure words (实际利用外资, 合同外资: no class 外资/合同)."""
-    for w in sorted(_rules()["measure_of"], key=len, reverse=True):
-        before = before.replace(w, "\0" * len(w))
-    return before
+    return _rules()["measure_word_re"].sub(lambda m: "\0" * len(m.group()), before)
 
 
 def _bracket_owner(text: str, sent: Sentence, pos: int) -> int | None:

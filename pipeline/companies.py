@@ -185,9 +185,9 @@ def _continues(prev: str, piece: str) -> bool:
 @functools.lru_cache(maxsize=65536)
 def _leading_place_end(core: str) -> int | None:
     """End of the place name a company core starts with (贵州 in 贵州黔岭文化旅游发展), or None."""
-    from .places import find_places
+    from .places import places_in_name
 
-    places = [p for p in find_places(core) if p.start == 0]
+    places = [p for p in places_in_name(core) if p.start == 0]
     return places[0].end if places else None
 
 
@@ -345,8 +345,8 @@ def _item_kind(item: str, r: dict) -> str | None:
         return None                         # 早投产, 年产16万吨: phrases, not names
     if item.endswith(r["not_company"]) or not _HAS_NAME.search(item) or item.isdigit():
         return None
-    from .places import find_places
-    whole = [p for p in find_places(item) if p.start == 0 and p.end == len(item)]
+    from .places import places_in_name
+    whole = [p for p in places_in_name(item) if p.start == 0 and p.end == len(item)]
     return None if whole else "company"
 
 
@@ -420,12 +420,12 @@ def find_enumerations(text: str, start: int = 0, end: int | None = None, compani
 def brand_of(name: str) -> str | None:
     """The firm named at the head of a project name, or None: 多走路运动鞋生产二期项目 → 多走路,
     河南金滔科技建设项目 → 河南金滔科技, 大唐文昌100MW储能项目 → 大唐; 年产10万吨…, 新型建材项目 → None."""
-    from .places import find_places
+    from .places import places_in_name
     r = _enum_rules()
     s = name.strip(_QUOTES)
     if s.startswith(r["generic_starts"]):
         return None
-    lead = [p for p in find_places(s) if p.start == 0 and p.level in ("province", "city", "county")]
+    lead = [p for p in places_in_name(s) if p.start == 0 and p.level in ("province", "city", "county")]
     place_end = lead[0].end if lead else 0
     rest = s[place_end:]
     if not rest or rest.startswith(r["generic_starts"]) or rest[0].isdigit():
@@ -433,7 +433,7 @@ def brand_of(name: str) -> str | None:
     if regex.match(r"\p{Han}{1,4}[镇乡村]", rest):
         return None                         # 东兴镇生态农业示范基地项目: a township's project
     cuts = [m for m in r["brand_cut"].finditer(rest) if m.start() >= r["brand_min"]]
-    inner = [p.start for p in find_places(rest) if p.start >= r["brand_min"]]
+    inner = [p.start for p in places_in_name(rest) if p.start >= r["brand_min"]]
     stop = min([m.start() for m in cuts] + inner) if cuts or inner else None
     if stop is None:
         core = rest
@@ -482,7 +482,7 @@ def find_short_names(text: str, start: int, end: int, taken) -> list[CompanyMent
     """Companies written as a trade name and an industry word (江阴顺丰鞋业与河失镇签定…, 由湖南鑫汇能印业
     投资建设): a trade name of 2-4 characters, with the place written before it, where a company
     acts (rules/companies.toml [short_names])."""
-    from .places import find_places
+    from .places import places_in_name
     s = _short_rules()
     r = _enum_rules()
     boundary = _rules()["boundary_chars"]
@@ -498,12 +498,12 @@ def find_short_names(text: str, start: int, end: int, taken) -> list[CompanyMent
                 continue
             # a place written right before the trade name belongs to it (江阴 + 顺丰 + 鞋业)
             window = text[max(start, i - 6):i]
-            places = [p for p in find_places(window) if p.end == len(window) and p.level in ("province", "city", "county")]
+            places = [p for p in places_in_name(window) if p.end == len(window) and p.level in ("province", "city", "county")]
             j = i - (places[-1].end - places[-1].start) if places else i
             before = text[j - 1] if j > start else ""
             if not places and before and _HAN_NAME.match(before) and before not in boundary:
                 continue                    # the name would go on to the left: not a name's start
-            if bare in r["generic"] or not _trade_name(bare, r) or find_places(bare):
+            if bare in r["generic"] or not _trade_name(bare, r) or places_in_name(bare):
                 continue
             full = text[j:b]
             out.append(CompanyMention(j, b, full, full, company_core(full), rule="company:short-name"))
@@ -514,7 +514,7 @@ def find_short_names(text: str, start: int, end: int, taken) -> list[CompanyMent
         if any(x < b and a < y for x, y in taken + [(c.start, c.end) for c in out]):
             continue
         if name in r["generic"] or name.endswith(r["not_company"]) or r["person_re"].search(name) or r["phrase_re"].search(name) \
-                or any(p.end - p.start == len(name) for p in find_places(name)) or name.startswith(("本", "该", "县", "市", "区", "省")):
+                or any(p.end - p.start == len(name) for p in places_in_name(name)) or name.startswith(("本", "该", "县", "市", "区", "省")):
             continue                        # 由县政府投资建设, 由该公司…, 由平遥县…: no firm's name
         out.append(CompanyMention(a, b, name, name, company_core(name), rule="company:investor-frame"))
     return out

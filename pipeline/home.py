@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import regex
 
 from .mentions import PlaceMention
-from .places import find_places
+from .places import places_in_name
 from .rules import load_toml
 
 
@@ -145,7 +145,7 @@ def infer_home(text: str, title: str | None, source: str | None,
     titled_zones: dict[str, PlaceMention] = {}
     for label, extra in (("title", title), ("source", source)):
         if extra:
-            for p in find_places(extra):
+            for p in places_in_name(extra):
                 if label == "title" and p.level == "zone" and p.county_code and not p.ambiguous:
                     titled_zones.setdefault(p.county_code, p)
                 if extra.startswith(r["origin_after"], p.end):
@@ -276,7 +276,7 @@ def _representative(u: tuple, fallback: PlaceMention, places: list[PlaceMention]
 
 
 def _titled_cities(title: str | None) -> set:
-    return {p.code for p in find_places(title)} if title else set()
+    return {p.code for p in places_in_name(title)} if title else set()
 
 
 def _written(p: PlaceMention) -> str:

@@ -29,7 +29,7 @@ def _brand_fits(x: RecordDraft, y: RecordDraft) -> bool:
 
 def _without_place(core: str) -> str:
     """A company's core without the province or city it opens with (福建凯德伦 → 凯德伦)."""
-    lead = [p for p in places_mod.find_places(core) if p.start == 0 and p.level in ("province", "city")]
+    lead = [p for p in places_mod.places_in_name(core) if p.start == 0 and p.level in ("province", "city")]
     rest = core[lead[0].end:] if lead else core
     return rest if len(rest) >= 2 else core
 

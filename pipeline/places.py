@@ -518,6 +518,13 @@ def _resolve(d: _Data, raws: list[_Raw], home: _Target | None) -> list[PlaceMent
 # public API
 
 
+@functools.lru_cache(maxsize=32768)
+def places_in_name(text: str) -> tuple[PlaceMention, ...]:
+    """find_places(text) without a home, for short strings looked at again and again (a company's
+    core, a list item, a brand, a headline): cached, the cache bounded."""
+    return tuple(find_places(text))
+
+
 def find_places(text: str, home: str | None = None,
                 exclude: list[tuple[int, int]] | tuple = ()) -> list[PlaceMention]:
     """Places mentioned in `text`, left to right, without overlaps.

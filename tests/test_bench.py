@@ -1,4 +1,4 @@
-"""The benchmark corpus builder of `make bench` (pipeline/bench.py): deterministic, made of varied
+"""The benchmark corpus builder of `make bench` (pipeline/bench/corpus.py): deterministic, made of varied
 articles rather than repeats. Nothing here measures or asserts a time."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from pipeline.bench import AMOUNT_RE, Variator, build_corpus, company_names, load_divisions, source_articles
+from pipeline.bench.corpus import AMOUNT_RE, Variator, build_corpus, company_names, load_divisions, source_articles
 
 MB = 0.4
 
@@ -96,7 +96,7 @@ def test_the_extractor_finds_the_generated_companies():
 
 
 def test_scaling_bounds_from_the_serial_part():
-    from pipeline.bench import scaling_bounds
+    from pipeline.bench.targets import scaling_bounds
     r = {"jieba": {"jobs1": {"wall_s": 100.0, "serial_s": 10.0}}, "machine_parallel": {"capacity": 1.5}}
     b = scaling_bounds(r)
     assert b["two_cores"] == pytest.approx(100 / (10 + 45))      # 1.82x
@@ -127,13 +127,13 @@ RELEVANT = [  # sentence, kept with the signing words (the issue's filter), kept
 
 @pytest.mark.parametrize("sentence,signing,stages", RELEVANT)
 def test_relevant_sentences_table(sentence, signing, stages):
-    from pipeline.bench import ALL_STAGES, relevant_pattern
+    from pipeline.bench.measure import ALL_STAGES, relevant_pattern
     assert bool(relevant_pattern().search(sentence)) is signing
     assert bool(relevant_pattern(ALL_STAGES).search(sentence)) is stages
 
 
 def test_relevant_sentences_keeps_those_sentences_in_order():
-    from pipeline.bench import relevant_sentences
+    from pipeline.bench.measure import relevant_sentences
     text = "县委书记出席会议。\n\n我县与16家企业集中签约。天气很好。项目总投资5亿元。"
     assert relevant_sentences(text) == ["我县与16家企业集中签约。", "项目总投资5亿元。"]
 
@@ -142,7 +142,7 @@ def test_every_stage_word_keeps_the_sentence_of_every_record_and_claim_the_issue
     """The ceiling's filters on the corpus: with every stage word, the evidence sentence of every
     record and claim is kept; the issue's filter (amount, count, signing word) drops the sentences
     of projects that only started or are negotiated (XX项目同步开工), so it is an upper bound."""
-    from pipeline.bench import ALL_STAGES, relevant_pattern
+    from pipeline.bench.measure import ALL_STAGES, relevant_pattern
     from pipeline.extract import extract_article
 
     narrow, wide = relevant_pattern(), relevant_pattern(ALL_STAGES)

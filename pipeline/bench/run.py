@@ -1,0 +1,130 @@
+"""`make bench`: build the corpora, run the measurements, check the targets (see the package doc)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+
+from . import __doc__ as PACKAGE_DOC
+from .corpus import DEFAULT_MB, SEED, build_corpus, write_slice
+from .measure import LOAD_RECORDS, MODES, cold_start, engine_run, extract_pair, rate, sub
+from .report import format_table
+from .targets import check_targets
+
+
+DEFAULT_PKUSEG_MB = 2
+
+
+def run_bench(mb: float, out_dir: Path, pkuseg_mb: float, seed: int, skip_pkuseg: bool = False,
+              keep: bool = False) -> dict:
+    from ..batch import default_jobs, extractor_version
+
+    cores = default_jobs()
+    version_at_start = extractor_version.__wrapped__()
+    work = out_dir / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    t_all = time.perf_counter()
+    print(f"building the benchmark corpus ({mb} MiB)...", file=sys.stderr)
+    t0 = time.perf_counter()
+    corpus = build_corpus(work / f"corpus-{mb:g}mb-seed{seed}.jsonl.gz", mb, seed)
+    corpus["build_s"] = time.perf_counter() - t0
+    pk_corpus = write_slice(Path(corpus["path"]), work / f"corpus-{pkuseg_mb:g}mb-slice.jsonl.gz", pkuseg_mb)
+
+    # cold start first, on a quiet machine: after the load step (gigabytes of results in one
+    # process) the page cache of the installed packages is partly gone and a start reads them
+    # from disk again, which is not what a user running one press release sees
+    print("cold start...", file=sys.stderr)
+    cold = cold_start(work, "jieba", runs=5)
+
+    print("baseline: plain jieba.lcut...", file=sys.stderr)
+    base = sub("_baseline", corpus["path"], str(pk_corpus["articles"]), "0" if skip_pkuseg else "1")
+
+    print("the ceiling of segmenting less: jieba.lcut on the relevant sentences only...", file=sys.stderr)
+    ceiling = sub("_ceiling", pk_corpus["path"])
+    spin = sub("_spin", str(cores), "20000000") if cores > 1 else None
+    print("extraction, jieba...", file=sys.stderr)
+    jb = extract_pair(corpus, work, "jieba", cores, repeat=True)
+    # the machine's speed drifts (shared host): the baseline again, right after the runs it is
+    # compared with; the ratio uses the mean of both
+    print("baseline again: plain jieba.lcut...", file=sys.stderr)
+    base2 = sub("_baseline", corpus["path"], str(pk_corpus["articles"]), "0")
+    print("DuckDB load...", file=sys.stderr)
+    load = sub("_load", str(work / "jieba-jobs1" / "records.jsonl"), str(LOAD_RECORDS), str(work))
+    for p in work.glob("load*.duckdb*"):
+        p.unlink()
+
+    result = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {"cores": cores, "cpu_count": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "extractor_version": version_at_start,
+        "corpus": corpus,
+        "baseline_jieba": {**base, "chars_per_s": rate(2 * base["chars"], base["seconds"] + base2["seconds"]),
+                           "articles_per_s": rate(2 * base["articles"], base["seconds"] + base2["seconds"]),
+                           "runs_chars_per_s": [rate(base["chars"], base["seconds"]),
+                                                rate(base2["chars"], base2["seconds"])]},
+        "machine_parallel": spin,
+        "segment_less_ceiling": ceiling,
+        "jieba": jb,
+        "load": {**load, "records_per_s": rate(load["records"], load["store_seconds"]),
+                 "pack_records_per_s": rate(load["records"], load["pack_seconds"]),
+                 "records_only_per_s": rate(load["records"], load["records_only_seconds"])},
+        "cold_start_jieba": cold,
+    }
+    if not skip_pkuseg:
+        print(f"extraction, pkuseg ({pk_corpus['text_mib']} MiB slice)...", file=sys.stderr)
+        pk = extract_pair(pk_corpus, work, "pkuseg", cores)
+        result["pkuseg_corpus"] = pk_corpus
+        result["pkuseg"] = pk
+        result["baseline_slice"] = {
+            "chars": base["slice_chars"], "articles": base["slice_articles"],
+            "jieba_chars_per_s": rate(base["slice_chars"], base["slice_seconds"]),
+            "pkuseg_chars_per_s": rate(base["slice_chars"], base["pkuseg_slice_seconds"]),
+        }
+        result["cold_start_pkuseg"] = cold_start(work, "pkuseg")
+    shutil.rmtree(work / "cold", ignore_errors=True)
+    print(f"dask engine, local cluster ({pk_corpus['text_mib']} MiB slice)...", file=sys.stderr)
+    result["engine_dask"] = engine_run(pk_corpus, work, cores)
+    if not keep:          # the runs' outputs (about 250 MB); the corpus stays
+        for d in ("jieba-jobs1", "jieba-jobs2", f"jieba-jobs{cores}", "pkuseg-jobs1", "pkuseg-jobs2",
+                  f"pkuseg-jobs{cores}", "engine-dask", "engine-plain"):
+            shutil.rmtree(work / d, ignore_errors=True)
+    version_at_end = extractor_version.__wrapped__()
+    result["extractor_version_at_end"] = version_at_end
+    result["code_changed_during_bench"] = version_at_end != version_at_start
+    result["targets"] = check_targets(result)
+    result["bench_seconds"] = time.perf_counter() - t_all
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in MODES:
+        print(json.dumps(MODES[argv[0]](*argv[1:])))
+        return 0
+    p = argparse.ArgumentParser(prog="python -m pipeline.bench", description=PACKAGE_DOC.split("\n\n")[0])
+    p.add_argument("--mb", type=float, default=DEFAULT_MB, help="MiB of article text in the corpus (default 20)")
+    p.add_argument("--out", default="outputs", help="output folder: bench.json and bench/ (default outputs)")
+    p.add_argument("--pkuseg-mb", type=float, default=DEFAULT_PKUSEG_MB,
+                   help="MiB of the corpus measured with pkuseg (default 2)")
+    p.add_argument("--no-pkuseg", action="store_true", help="skip the pkuseg measurements")
+    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--corpus-only", action="store_true", help="build the corpus and stop")
+    p.add_argument("--keep", action="store_true", help="keep the outputs of the measured runs under OUT/bench/")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    if args.corpus_only:
+        print(json.dumps(build_corpus(out / "bench" / f"corpus-{args.mb:g}mb-seed{args.seed}.jsonl.gz",
+                                      args.mb, args.seed), ensure_ascii=False, indent=1))
+        return 0
+    result = run_bench(args.mb, out, args.pkuseg_mb, args.seed, skip_pkuseg=args.no_pkuseg, keep=args.keep)
+    (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(format_table(result))
+    print(f"figures written to {out / 'bench.json'}")
+    return 0
