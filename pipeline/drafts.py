@@ -41,8 +41,6 @@ ANAPHORA_PROJECT = regex.compile(rf"(?P<x>[^{STOP}、]{{1,25}}?项目)")
 
 
 @functools.lru_cache(maxsize=1)
-
-
 def rules():
     r = load_toml("assemble.toml")
     heads = sorted(r["project_heads"], key=len, reverse=True)
@@ -94,8 +92,6 @@ def rules():
 
 
 @dataclass
-
-
 class RecordDraft:
     start: int                      # evidence span (the sentence)
     end: int

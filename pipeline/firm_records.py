@@ -15,8 +15,6 @@ from .sentences import Sentence
 
 
 @functools.lru_cache(maxsize=1)
-
-
 def _frames():
     # company in an agreement / negotiation frame, without an amount
     return {

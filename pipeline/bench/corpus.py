@@ -74,8 +74,6 @@ def _gold_companies(raw) -> list[str]:
 
 
 @dataclass
-
-
 class Division:
     code: str
     name: str

@@ -51,8 +51,6 @@ def _children(pid: int) -> list[int]:
 
 
 @dataclass
-
-
 class ProcRun:
     wall: float
     returncode: int
