@@ -24,7 +24,7 @@ from .write import JsonlWriter, Packed, Store, pack
 
 BATCH = 256            # articles planned and handed to the workers at a time
 CHUNK = 64             # articles per worker task (extracted and packed together)
-COMMIT_EVERY = 8192    # articles per database transaction: DuckDB inserts one large Arrow table
+COMMIT_EVERY = 2048    # articles per database transaction: DuckDB inserts one large Arrow table
                        # several times faster than many small ones; a killed --db run redoes at
                        # most this many articles
 PARALLEL_MIN = 16      # below this many articles to extract in a batch, no worker pool

@@ -311,15 +311,23 @@ def _company_cores(con) -> None:
 
     from .companies import company_core
 
-    names = [r[0] for r in con.execute(
-        "SELECT DISTINCT n FROM (SELECT unnest(companies) AS n FROM records) WHERE n IS NOT NULL").fetchall()]
-    cores = [company_core(n) for n in names]
-    con.register("_cores_t", pa.table({"name": pa.array(names, type=pa.string()),
-                                       "core": pa.array(cores, type=pa.string())}))
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _company_core AS SELECT * FROM _cores_t")
-    finally:
-        con.unregister("_cores_t")
+    con.execute("CREATE OR REPLACE TEMP TABLE _company_core (name VARCHAR, core VARCHAR)")
+    cur = con.cursor()          # the names in chunks: memory does not grow with the database
+    cur.execute("SELECT DISTINCT n FROM (SELECT unnest(companies) AS n FROM records) WHERE n IS NOT NULL")
+    while True:
+        names = [r[0] for r in cur.fetchmany(_CHUNK)]
+        if not names:
+            break
+        con.register("_cores_t", pa.table({"name": pa.array(names, type=pa.string()),
+                                           "core": pa.array([company_core(n) for n in names], type=pa.string())}))
+        try:
+            con.execute("INSERT INTO _company_core SELECT * FROM _cores_t")
+        finally:
+            con.unregister("_cores_t")
+    cur.close()
+
+
+_CHUNK = 20_000
 
 
 # a project's columns from its rows in project_mentions (GROUP BY project_id); tests check that

@@ -144,6 +144,9 @@ def extract_article(raw: RawArticle, segmenter: str = "jieba") -> ArticleResult:
         records, claims = validate(raw.id, text, drafts, claim_drafts, home, pub_value, m.places)
     except (ValueError, TypeError) as exc:
         return ArticleResult(Article(**base, status="error", error=f"{type(exc).__name__}: {exc}"))
+    except Exception as exc:                # a bug of ours: the article is accounted for, the batch goes on
+        return ArticleResult(Article(**base, status="error",
+                                     error=f"extractor error (a bug, please report it): {type(exc).__name__}: {exc}"))
     art = Article(**base, status="ok", n_records=len(records), n_claims=len(claims), text=text,
                   home=_home_name(home, pub_value), home_code=home.code if home else None, home_rule=home_rule)
     return ArticleResult(art, records, claims)

@@ -655,7 +655,7 @@ def as_of(p: PlaceMention, year: int | None, full_names: frozenset = frozenset()
             if longer:
                 return longer[0], p.code      # 临港经开区 where the article also writes 宜宾临港经济技术开发区
         if p.level in ("county", "zone") and written != p.name and written.endswith(_WRITTEN_UNIT) \
-                and p.name not in full_names and not (written[:1] in "市县区" and p.name.endswith(written)):
+                and p.name not in full_names and not (written[:1] in "市县区" and (p.name or "").endswith(written)):
             # (市城乡一体化示范区 is 我市's: no name of its own, the zone's full name is given)
             return written, p.code           # 岫岩县 (岫岩满族自治县), 毕节高新区 as written
         return p.name, p.code

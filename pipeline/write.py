@@ -33,7 +33,13 @@ _DECIMAL_COLUMNS = {
     "claims": ("total_amount", "total_yi", "total_high"),
 }
 _MODELS = {"articles": Article, "records": Record, "claims": Claim}
-CHECKPOINT_THRESHOLD = "1GB"
+CHECKPOINT_THRESHOLD = os.environ.get("PIPELINE_CHECKPOINT", "1GB")
+# DuckDB's memory while a run inserts, and while the closing phase builds the analysis tables and
+# the Parquet exports: bounded (DuckDB spills to DIR/pipeline.duckdb.tmp.spill), so that a run's
+# memory does not grow with the dump or the database (the environment variables override them)
+DUCKDB_MEMORY_LIMIT = os.environ.get("PIPELINE_DUCKDB_MEMORY", "192MB")
+DUCKDB_CLOSE_MEMORY_LIMIT = os.environ.get("PIPELINE_DUCKDB_CLOSE_MEMORY", "384MB")
+CHECKPOINT_MEMORY = int(os.environ.get("PIPELINE_CHECKPOINT_MEMORY_MB", "128")) << 20
 # Chinese text defeats DuckDB's default string compression (FSST): it analyses, then stores the
 # text nearly raw, and that analysis made up most of a commit's time. zstd stores it smaller in
 # a fraction of the time.
@@ -163,6 +169,9 @@ class Store:
         # commit. Committed batches stay durable in the log; the log is checkpointed at the end of
         # the run (Store.close) or when it passes this size.
         self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+        # DuckDB would use up to 80% of the machine's memory for its buffers
+        self.con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+        self.con.execute(f"SET temp_directory = '{self.path.parent / (self.path.name + '.spill')}'")
         for table, model in _MODELS.items():
             self.con.execute(_create_table_sql(self.con, table, model))
         # seconds spent in each step of add_packed over the run (insert <table>, commit): the
@@ -219,6 +228,13 @@ class Store:
         except Exception:
             con.execute("ROLLBACK")
             raise
+        # committed rows stay in DuckDB's memory until a checkpoint writes them out: checkpoint when
+        # they pass CHECKPOINT_MEMORY, so that memory does not grow with the run
+        t0 = clock()
+        used = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0] or 0
+        if used > CHECKPOINT_MEMORY:
+            con.execute("CHECKPOINT")
+            steps["checkpoint"] += clock() - t0
         for p, i, j in parts:
             for k in range(i, j):
                 aid, h = p.ids[k], p.hashes[k]
@@ -251,6 +267,7 @@ class Store:
         return ArticleResult(Article(**art), [Record(**r) for r in recs], [Claim(**c) for c in claims])
 
     def close(self) -> None:
+        self.con.execute(f"SET memory_limit = '{DUCKDB_CLOSE_MEMORY_LIMIT}'")     # the workers are gone
         database.finish(self.con, self.out_dir)
         self.con.execute("CHECKPOINT")
         self.con.close()

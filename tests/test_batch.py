@@ -246,3 +246,27 @@ def test_extractor_version_covers_every_module_extraction_imports():
                 names = [node.module] if node.module else [a.name for a in node.names]
                 todo.extend(n for n in names if (root / f"{n}.py").exists())
     assert seen <= set(EXTRACTION_MODULES), sorted(seen - set(EXTRACTION_MODULES))
+
+
+def test_an_extractor_bug_on_one_article_is_its_error_and_the_batch_goes_on(tmp_path, monkeypatch):
+    import pipeline.extract as extract_mod
+    from pipeline.batch import run
+
+    real = extract_mod.assemble
+
+    def buggy(text, sentences, m, home):
+        if "故障" in text:
+            raise AttributeError("'NoneType' object has no attribute 'endswith'")
+        return real(text, sentences, m, home)
+
+    monkeypatch.setattr(extract_mod, "assemble", buggy)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("鄢陵县与江南振华医疗用品集团签订了总投资12.6亿元的华中物流基地项目。", encoding="utf-8")
+    (src / "b.txt").write_text("这篇文章触发了故障。襄城县与东方化工集团签订了总投资6亿元的项目。", encoding="utf-8")
+    out = tmp_path / "out"
+    summary = run([str(src)], out, None, "jieba", 1, False)
+    assert (summary.read, summary.ok, summary.failed) == (2, 1, 1)
+    rows = [json.loads(line) for line in (out / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+    bad = next(r for r in rows if r["article_id"] == "b")
+    assert bad["status"] == "error" and bad["error"].startswith("extractor error") and "AttributeError" in bad["error"]
