@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 	$(VPY) -m pip install -q cython numpy
 	$(VPY) -m pip install -q --no-build-isolation pkuseg==0.0.25
 	$(VPY) -m pip install -q spacy-pkuseg
+	# the official OpenCC bindings replace opencc-python-reimplemented (both install the module opencc)
+	-$(VPY) -m pip uninstall -q -y opencc-python-reimplemented 2>/dev/null
 	$(VPY) -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 

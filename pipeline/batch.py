@@ -33,7 +33,7 @@ PARALLEL_MIN = 16      # below this many articles to extract in a batch, no work
 # The modules whose code decides what an article yields (with everything under rules/).
 EXTRACTION_MODULES = ("read", "htmlpage", "normalise", "sentences", "segment", "amounts", "places", "dates",
                       "companies", "home", "sectors", "drafts", "claims", "firm_records", "merge", "assemble",
-                      "validate", "extract", "models", "mentions", "rules")
+                      "validate", "extract", "models", "mentions", "rules", "scan")
 
 
 @functools.lru_cache(maxsize=1)
@@ -292,6 +292,7 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         pool.join()
     writer.close()
     t_closing = clock()
+    stored_s = sum(store.step_seconds.values())     # inserts, commits and checkpoints of the run
     store.close()
     t_end = clock()
     # start-up (store, first batch read and planned, rules and segmenter loaded), extraction (from
@@ -304,6 +305,7 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         "last_commit_s": round(t_committed - t_extracted, 3),
         "close_s": round(t_end - t_closing, 3),
         "run_s": round(t_end - t_begin, 3),
+        "store_s": round(stored_s, 3),
     }
     bar.update(summary.read, bar.total, final=True)
     return summary

@@ -29,6 +29,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "七": 7, "八": 8, "九": 9}
 # every claim_count pattern (rules/claims.toml) has a numeral followed by 个/项/宗/家: a sentence
 # without one cannot hold a count (tests/test_assemble.py checks the patterns keep this shape)
+_NUMERAL = regex.compile(r"[\d一二两三四五六七八九十百千万亿零〇几数多余]")
 _COUNT_HINT = regex.compile(r"[\d一二两三四五六七八九十百千零〇][个家项宗]")
 _QUALIFIER_TAIL = regex.compile(r"(约|近|超过|超|逾|达到|达|为|共|计|约为|高达|累计|合计|共计)+$")
 _STAGES = ("signed", "negotiating", "started", "operating")
@@ -234,6 +235,8 @@ def _bracket_owner(text: str, sent: Sentence, pos: int) -> int | None:
 def claims_in_sentence(text: str, sent: Sentence, m: Mentions, used: set[int]) -> list[ClaimDraft]:
     """The claims of one sentence. Amounts a claim takes (its total, the amount of a size class)
     are added to `used`, so that they become no project records."""
+    if not _NUMERAL.search(text, sent.start, sent.end) and not within(m.amounts, sent.start, sent.end):
+        return []                # a claim counts or sums: no numeral and no amount, no claim
     r = _rules()
     found: list[tuple] = []
     counts = r["claim_counts"] if _COUNT_HINT.search(text, sent.start, sent.end) else ()

@@ -6,8 +6,8 @@ townships and anaphora (我县, 该市 ...) in Chinese news text, resolved to na
 
 Data: rules/places/divisions.tsv (generated, see pipeline/build_gazetteer.py), former_names.tsv,
 zones.tsv, townships.tsv; vocabularies and context rules: rules/places.toml. Everything is loaded
-and one automaton over all surfaces (a character trie, walked leftmost-longest) is built at first
-use; a 10,000-character text takes a few milliseconds.
+and one automaton over all surfaces (Aho-Corasick, pipeline/scan.py) is built at first use; a
+10,000-character text takes a few milliseconds.
 
 Matching: leftmost-longest, non-overlapping (许昌经济技术开发区 over 许昌, 襄城县 over 襄城). A name
 written right after a province or city that contains it (许昌市东城区, 福州市鼓楼区, 河南省长葛市)
@@ -37,9 +37,9 @@ import regex
 
 from pipeline.mentions import PlaceMention
 from pipeline.rules import load_toml, load_tsv
+from pipeline.scan import Words
 
 _HAN = regex.compile(r"\p{Han}")
-_END = ""                       # trie key marking the end of a surface
 _LEVEL_ORDER = {"province": 0, "city": 1, "county": 2, "zone": 3, "township": 4}
 
 
@@ -75,7 +75,7 @@ class _Data:
     index: dict                 # surface -> tuple[(key, via), ...]
     anaphora: dict              # surface -> kind
     zone_suffixes: dict         # generic zone word -> canonical form (经开区 -> 经济技术开发区)
-    trie: dict                  # surface trie: char -> child; _END marks a complete surface
+    words: Words                # an automaton over every surface (names, short forms, anaphora, zone words)
     ctx: dict                   # compiled [context] rules
 
 
@@ -137,7 +137,7 @@ def _load() -> _Data:
     anaphora = dict(rules["anaphora"])
     suffixes = dict(rules["zones"]["generic_suffixes"])
     return _Data(targets, {k: tuple(v) for k, v in index.items()}, anaphora, suffixes,
-                 _build_trie(set(index) | set(anaphora) | set(suffixes)),
+                 Words(set(index) | set(anaphora) | set(suffixes)),
                  _context(rules["context"]))
 
 
@@ -151,17 +151,6 @@ def _context(ctx: dict) -> dict:
         "short_not_followed_by": tuple(ctx["short_not_followed_by"]),
         "person_surnames": frozenset(ctx["person_surnames"]),
     }
-
-
-def _build_trie(words) -> dict:
-    """The automaton the scanner walks: nested dicts, one level per character."""
-    trie: dict = {}
-    for w in words:
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[_END] = True
-    return trie
 
 
 @functools.lru_cache(maxsize=1)
@@ -280,24 +269,14 @@ def _home_owns(zone: _Target, home: _Target | None) -> bool:
 
 
 def _scan(d: _Data, text: str, home: _Target | None, exclude) -> list[_Raw]:
-    """Leftmost-longest walk of the surface trie; a rejected match backs off to shorter ones."""
+    """Leftmost-longest scan of the surfaces; a rejected match backs off to shorter ones."""
     found: list[_Raw] = []
-    trie, size = d.trie, len(text)
     resume = 0                              # after an accepted mention: its end
-    for i in [k for k, ch in enumerate(text) if ch in trie]:
+    by_start = d.words.ends_by_start(text)
+    for i in sorted(by_start):
         if i < resume:
             continue
-        node = trie[text[i]]
-        if _END not in node and (i + 1 >= size or text[i + 1] not in node):
-            continue                        # no surface goes on with the next character
-        ends, j = [], i + 1
-        while node is not None:
-            if _END in node:
-                ends.append(j)
-            if j >= size:
-                break
-            node = node.get(text[j])
-            j += 1
+        ends = by_start[i]
         prev = found[-1] if found else None
         for end in reversed(ends):
             if exclude and _overlaps(i, end, exclude):

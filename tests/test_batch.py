@@ -216,8 +216,9 @@ def test_timings_file_gives_the_phases_of_the_run(tmp_path):
     t = tmp_path / "t.json"
     run("extract", dump, "--out", tmp_path / "o", "--jobs", "2", "--timings", t)
     phases = json.loads(t.read_text(encoding="utf-8"))
-    assert set(phases) == {"start_s", "extract_s", "last_commit_s", "close_s", "run_s"}
+    assert set(phases) == {"start_s", "extract_s", "last_commit_s", "close_s", "run_s", "store_s"}
     assert all(v >= 0 for v in phases.values())
+    assert 0 < phases["store_s"] < phases["run_s"]     # storing is a part of the run, measured apart
     parts = phases["start_s"] + phases["extract_s"] + phases["last_commit_s"] + phases["close_s"]
     assert parts <= phases["run_s"] + 0.01           # the JSONL close between them is not a phase
     assert phases["close_s"] > 0                      # the analysis layer runs on every close

@@ -1,38 +1,36 @@
-"""`make bench`: throughput, memory, load rate and cold start of the pipeline, measured in one run.
+"""`make bench`: throughput, memory, storing share and cold start of the pipeline, measured in one run.
 
-    python -m pipeline.bench [--mb 20] [--out outputs] [--pkuseg-mb 2] [--seed N]
+    python -m pipeline.bench [--mb 20] [--big-mb 320] [--out outputs] [--pkuseg-mb 2] [--seed N]
 
-1. Builds a deterministic benchmark corpus (a seeded RNG) of at least `--mb` MiB of article text
-   as `OUT/bench/corpus-<mb>mb-seed<seed>.jsonl.gz`: every article of corpora/*.txt and
-   corpora/dev/*.txt, over and over, each time as a new variant: its companies replaced by
-   generated names (syllables + industry + 集团/有限公司/科技公司...), its city and counties by
-   another real city and its counties (rules/places/divisions.tsv), its amounts before 亿元/万元
-   scaled by a factor of the variant, its years shifted; sentences and structure are kept. Every
-   variant has its own text (no two content hashes are equal, so none is skipped as a duplicate).
+Modules: corpus.py builds the corpora, measure.py runs each measurement in its own process,
+targets.py holds the targets and verdicts (issue 14), report.py prints the table, run.py runs it all.
+
+1. Builds deterministic corpora (a seeded RNG) under `OUT/bench/`:
+   - the investment-only corpus of at least `--mb` MiB (`corpus-<mb>mb-seed<seed>.jsonl.gz`):
+     every article of corpora/*.txt and corpora/dev/*.txt, over and over, each time as a new
+     variant (companies replaced by generated names, city and counties by another real city and
+     its counties, amounts scaled, years shifted; sentences and structure kept);
+   - the mixed corpus of the same size (`corpus-mixed-...`): a whole paper's dump, where one
+     article in five is such a variant and the others are variants of corpora/other/ (other news
+     in 13 sections: politics, sports, courts, weather, economy news with money that is no
+     signing...);
+   - the large dump of `--big-mb` MiB (default 320) and 2 MiB of new articles to append.
 2. Measures, each in its own process:
-   - `python -m pipeline extract CORPUS --jobs 1` and `--jobs <all cores>` end to end (process
-     start to exit), each twice in the order 1, N, N, 1 (this host's speed drifts within minutes;
-     the ABBA order cancels a steady drift): wall time (mean of the two), characters/s,
-     articles/s; the outputs of all runs must be byte-identical;
-   - the baseline: plain `jieba.lcut` over the same texts in one process (dictionary loaded
-     before the clock starts), before and again after the extraction runs (the machine's speed
-     drifts), and the ratio of our single-worker throughput to their mean;
-   - the ceiling of segmenting less: on the `--pkuseg-mb` slice, plain `jieba.lcut` over only the
-     sentences with an amount, a count or a signing word (and, wider, any stage word) against
-     `jieba.lcut` over all the text: what skipping the other sentences could give at most;
-   - the machine's parallel capacity: one pure-Python loop alone, then one per core at once;
-   - peak memory: VmHWM of the single process of the --jobs 1 run and of every pool worker of
-     the --jobs N run (sampled from /proc while it runs), plus the wait4() max RSS;
-   - DuckDB load rate: at least 500,000 records (the run's records, claims and articles,
-     re-labelled under new article ids), packed as the workers pack them (timed apart), then
-     stored through `pipeline.write.Store.add_packed`, `batch.COMMIT_EVERY` articles per
-     transaction, as the parent of a run does, with the seconds of each step (inserts per table,
-     commits, the final checkpoint);
-   - cold start: `python -m pipeline extract one.txt --out DIR --jobs 1`, process start to exit,
-     median of 5, measured first (before the heavy runs evict the page cache);
-   - the same with `--segmenter pkuseg`, on the first `--pkuseg-mb` MiB of the corpus (pkuseg is
-     several times slower), against plain `jieba.lcut` and plain `pkuseg.cut` over that slice.
-3. Prints a table, writes `OUT/bench.json`, and says for each target of issue 7 whether it holds.
+   - `python -m pipeline extract CORPUS --jobs 1` and `--jobs <all cores>` end to end, in the
+     order 1, N, N, 1 (the host drifts; ABBA cancels a steady drift): wall time, characters/s,
+     articles/s, the outputs byte-identical; the run's phases (`--timings`), storing included
+     (inserts, commits, checkpoints: `store_s`);
+   - plain `jieba.lcut` over the same texts, before and after the runs, and the ratios: on the
+     investment-only corpus and on the mixed one;
+   - the host's parallel capacity (one pure-Python loop, then one per core at once);
+   - peak memory of the whole process tree (parent and workers; PSS, which counts shared pages
+     once, and the RSS sum) sampled from /proc, at the two dump sizes, for a plain run, a `--db`
+     run appending the new articles to the database of that dump, and the closing phase;
+   - cold start for one article (median of 5), the pkuseg runs on the `--pkuseg-mb` slice, the
+     Dask engine on that slice and on the large dump (per-worker throughput);
+   - a projection: hours for one million articles of a whole paper's dump on this machine.
+3. Prints a table, writes `OUT/bench.json`, and says for each target of issue 14 whether it holds.
 
-Never run by `make test` (tests/test_bench.py checks the corpus builder only, and times nothing).
+Never run by `make test` (tests/test_bench.py checks the corpus builders; tests/test_pass_over.py
+checks on a mixed slice that passing over changes no output; nothing is timed in a test).
 """

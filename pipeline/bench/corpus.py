@@ -43,13 +43,18 @@ SUFFIXES = ["集团", "有限公司", "科技公司", "股份有限公司", "科
 
 AMOUNT_RE = regex.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(?:多|余)?\s*[亿億万萬]\s*(?:元|圓|美元|欧元|歐元|港元|港币|日元|英镑))")
 
+COUNT_RE = regex.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(?:人|名|户|个|家|所|场|次|吨|亩|公里|辆|件|台|起|元|万|%))")
 YEAR_RE = regex.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?=\s*年)")
 
 
-def source_articles() -> list:
-    """The articles the corpus is built from: corpora/*.txt and corpora/dev/*.txt, sorted."""
+def source_articles(kind: str = "investment") -> list:
+    """The articles a corpus is built from, sorted: investment articles (corpora/*.txt and
+    corpora/dev/*.txt) or other news (corpora/other/*.txt)."""
     from ..read import read_txt
-    paths = sorted(CORPORA.glob("*.txt")) + sorted((CORPORA / "dev").glob("*.txt"))
+    if kind == "other":
+        paths = sorted((CORPORA / "other").glob("*.txt"))
+    else:
+        paths = sorted(CORPORA.glob("*.txt")) + sorted((CORPORA / "dev").glob("*.txt"))
     out = []
     for p in paths:
         raw = read_txt(p)
@@ -117,8 +122,9 @@ def company_names(seed: int) -> list[str]:
 class Variator:
     """Makes variant n of a source article: new companies, places, amounts and years."""
 
-    def __init__(self, sources: list, seed: int = SEED):
+    def __init__(self, sources: list, seed: int = SEED, kind: str = "investment"):
         self.sources = sources
+        self.kind = kind
         self.seed = seed
         self.names = company_names(seed)
         self.next_name = 0
@@ -189,7 +195,9 @@ class Variator:
                 return s
             if names_re is not None:
                 s = names_re.sub(lambda m: mapping[m.group(0)], s)
-            return YEAR_RE.sub(year, AMOUNT_RE.sub(scale, s))
+            s = YEAR_RE.sub(year, AMOUNT_RE.sub(scale, s))
+            # other news may hold no money: its counts vary too, so that no two variants are equal
+            return COUNT_RE.sub(scale, s) if self.kind == "other" else s
 
         date = raw.date
         if date and regex.match(r"^\d{4}", date):
@@ -198,14 +206,19 @@ class Variator:
             if date[4:10] == "-02-29" and not (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)):
                 date = f"{y}-02-28{date[10:]}"
         region = mapping.get(raw.region, raw.region) if raw.region else raw.region
-        return {"id": f"{raw.id}~v{n:06d}", "title": vary(raw.title), "date": date, "source": raw.source,
+        mark = "o" if self.kind == "other" else "v"
+        return {"id": f"{raw.id}~{mark}{n:06d}", "title": vary(raw.title), "date": date, "source": raw.source,
                 "region": region, "text": vary(raw.text)}
 
 
-def build_corpus(path: Path, mb: float = DEFAULT_MB, seed: int = SEED) -> dict:
+def build_corpus(path: Path, mb: float = DEFAULT_MB, seed: int = SEED, mixed: bool = False) -> dict:
     """Write the benchmark corpus (at least `mb` MiB of UTF-8 article text) as a deterministic
-    .jsonl.gz; returns its figures."""
+    .jsonl.gz; returns its figures. `mixed`: a whole paper's dump, where one article in five
+    (INVESTMENT_SHARE) is about investment and the others are variants of corpora/other/ (other
+    news: politics, sports, weather, courts, economy with money that is no signing...)."""
     v = Variator(source_articles(), seed)
+    other = Variator(source_articles("other"), seed + 1, kind="other") if mixed else None
+    n_investment = 0
     target = int(mb * MIB)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -216,7 +229,10 @@ def build_corpus(path: Path, mb: float = DEFAULT_MB, seed: int = SEED) -> dict:
     with open(tmp, "wb") as fh, gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=6) as gz:
         k = 0
         while n_bytes < target:
-            art = v.variant(k)
+            if other is not None and k % INVESTMENT_EVERY:
+                art = other.variant(k)
+            else:
+                art = v.variant(k)
             k += 1
             h = hashlib.sha256(art["text"].encode("utf-8")).hexdigest()
             if h in hashes:          # the same text again (an article with nothing to vary): skip it
@@ -232,9 +248,14 @@ def build_corpus(path: Path, mb: float = DEFAULT_MB, seed: int = SEED) -> dict:
             n += 1
             n_bytes += len(art["text"].encode("utf-8"))
             n_chars += len(art["text"])
+            n_investment += other is None or "~o" not in art["id"]
     os.replace(tmp, path)
     return {"path": str(path), "articles": n, "text_bytes": n_bytes, "text_mib": round(n_bytes / MIB, 2),
-            "chars": n_chars, "sources": len(v.sources), "seed": seed, "sha256": digest.hexdigest()[:16]}
+            "chars": n_chars, "sources": len(v.sources) + (len(other.sources) if other else 0), "seed": seed,
+            "mixed": mixed, "investment_articles": n_investment, "sha256": digest.hexdigest()[:16]}
+
+
+INVESTMENT_EVERY = 5         # in a mixed corpus, one article in this many is about investment
 
 
 def iter_corpus(path: Path):

@@ -36,6 +36,27 @@ def _status_kb(pid: int, key: str) -> int | None:
     return None
 
 
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(_children(p))
+    return out
+
+
 def _children(pid: int) -> list[int]:
     out: list[int] = []
     try:
@@ -57,15 +78,23 @@ class ProcRun:
     stderr: str
     main_hwm_mb: float | None
     children_hwm_mb: list[float] = field(default_factory=list)
+    # the whole process tree (parent and workers) at its largest, sampled: PSS counts the pages the
+    # forked workers share with the parent once (RSS would count them in every process)
+    tree_pss_peak_mb: float | None = None
+    tree_rss_peak_mb: float | None = None
+    timeline: list = field(default_factory=list)     # (seconds from the start, tree PSS MB)
     maxrss_mb: float | None = None
     cpu_s: float | None = None          # user + system time of the process and its children
     load_before: float | None = None    # 1-minute load average just before the start
 
 
-def run_measured(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> ProcRun:
+def run_measured(cmd: list[str], cwd: Path = ROOT, env: dict | None = None, tree: bool = False) -> ProcRun:
     """Run a command; wall time from start to exit, VmHWM of it and of its children (sampled)."""
     err_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-stderr-{os.getpid()}.txt"
     hwm: dict[int, int] = {}
+    sample_tree = tree           # reading every process's PSS costs CPU: only for the memory runs
+    tree = [0, 0]
+    timeline: list = []
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     with open(err_path, "w+b") as err:
         t0 = time.perf_counter()
@@ -74,11 +103,19 @@ def run_measured(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> P
 
         def sample() -> None:
             while not done.is_set():
-                for pid in [proc.pid] + _children(proc.pid):
+                pss = rss = 0
+                for pid in _tree(proc.pid):
                     kb = _status_kb(pid, "VmHWM")
                     if kb is not None:
                         hwm[pid] = max(hwm.get(pid, 0), kb)
-                done.wait(0.05)
+                    if sample_tree:
+                        pss += _pss_kb(pid)
+                        rss += _status_kb(pid, "VmRSS") or 0
+                if sample_tree:
+                    tree[0] = max(tree[0], pss)
+                    tree[1] = max(tree[1], rss)
+                    timeline.append((time.perf_counter() - t0, pss / 1024))
+                done.wait(0.1 if sample_tree else 0.05)
 
         th = threading.Thread(target=sample, daemon=True)
         th.start()
@@ -92,16 +129,22 @@ def run_measured(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> P
     err_path.unlink(missing_ok=True)
     main = hwm.pop(proc.pid, None)
     return ProcRun(wall, proc.returncode, stderr, main / 1024 if main else None,
-                   sorted(v / 1024 for v in hwm.values()), ru.ru_maxrss / 1024, ru.ru_utime + ru.ru_stime, load)
+                   children_hwm_mb=sorted(v / 1024 for v in hwm.values()), maxrss_mb=ru.ru_maxrss / 1024,
+                   cpu_s=ru.ru_utime + ru.ru_stime, load_before=load, tree_pss_peak_mb=tree[0] / 1024 or None,
+                   tree_rss_peak_mb=tree[1] / 1024 or None, timeline=timeline)
 
 
-def run_cli(inputs: list[str], out: Path, jobs: int, segmenter: str) -> ProcRun:
-    """A plain run; its phase timings (--timings) are in out/../<out name>.timings.json."""
+def run_cli(inputs: list[str], out: Path, jobs: int, segmenter: str, db: Path | None = None,
+            tree: bool = False) -> ProcRun:
+    """A plain run (or, with `db`, a run that adds to that database); its phase timings
+    (--timings) are in out/../<out name>.timings.json."""
     if out.exists():
         shutil.rmtree(out)
     cmd = [sys.executable, "-m", "pipeline", "extract", *inputs, "--out", str(out), "--jobs", str(jobs),
            "--segmenter", segmenter, "--quiet", "--timings", str(_timings_path(out))]
-    r = run_measured(cmd)
+    if db is not None:
+        cmd += ["--db", str(db)]
+    r = run_measured(cmd, tree=tree)
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr[-3000:]}")
     return r
@@ -418,9 +461,13 @@ def extract_pair(corpus: dict, work: Path, segmenter: str, cores: int, repeat: b
         # part --jobs spreads over the workers
         phases = json.loads(_timings_path(out).read_text(encoding="utf-8"))
         phases["serial_s"] = round(r.wall - phases["extract_s"], 3)
+        phases["store_share"] = round(phases.get("store_s", 0.0) / r.wall, 4)
+
         entry["phases_runs"] = entry.get("phases_runs", []) + [phases]
         entry["serial_s"] = statistics.fmean(p["serial_s"] for p in entry["phases_runs"])
         entry["extract_phase_s"] = statistics.fmean(p["extract_s"] for p in entry["phases_runs"])
+        entry["store_share"] = statistics.fmean(p["store_share"] for p in entry["phases_runs"])
+
         if jobs > 1 and r.children_hwm_mb:
             peaks = entry.get("worker_peaks_mb", []) + [round(x, 1) for x in r.children_hwm_mb]
             entry["worker_peaks_mb"] = peaks
@@ -437,7 +484,28 @@ def extract_pair(corpus: dict, work: Path, segmenter: str, cores: int, repeat: b
     return res
 
 
-def engine_run(corpus: dict, work: Path, cores: int) -> dict:
+def memory_of(r: ProcRun, out: Path) -> dict:
+    """A run's memory: the whole process tree's peak (PSS; and the RSS sum, which counts the pages
+    the workers share with the parent in every process), the peak while it extracts and the peak
+    of the closing phase (analysis tables, views, Parquet exports: the run's last close_s seconds)."""
+    phases = json.loads(_timings_path(out).read_text(encoding="utf-8"))
+    closing_from = r.wall - phases["close_s"] - 0.3
+    during = [m for t, m in r.timeline if t < closing_from]
+    closing = [m for t, m in r.timeline if t >= closing_from]
+    return {"wall_s": r.wall, "tree_pss_peak_mb": r.tree_pss_peak_mb, "tree_rss_peak_mb": r.tree_rss_peak_mb,
+            "run_peak_mb": max(during, default=None), "closing_peak_mb": max(closing, default=None),
+            "main_peak_mb": r.main_hwm_mb, "worker_peaks_mb": [round(x, 1) for x in r.children_hwm_mb],
+            "phases": phases, "summary": r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""}
+
+
+def memory_run(corpus: dict, out: Path, jobs: int, db: Path | None = None) -> dict:
+    """One run of `corpus` with --jobs `jobs` (into `db` if given), with its memory."""
+    r = run_cli([corpus["path"]], out, jobs, "jieba", db=db, tree=True)
+    return {"corpus_mib": corpus["text_mib"], "articles": corpus["articles"], "jobs": jobs,
+            "chars_per_s": rate(corpus["chars"], r.wall), **memory_of(r, out)}
+
+
+def engine_run(corpus: dict, work: Path, cores: int, plain_wall_s: float | None = None) -> dict:
     """The same slice through `python -m pipeline.engine` (Dask local cluster, all cores) and
     through the plain CLI with --jobs <all cores>, one after the other."""
     try:
@@ -448,11 +516,15 @@ def engine_run(corpus: dict, work: Path, cores: int) -> dict:
     if out.exists():
         shutil.rmtree(out)
     r = run_measured([sys.executable, "-m", "pipeline.engine", corpus["path"], "--out", str(out),
-                      "--workers", str(cores)])
+                      "--workers", str(cores)], tree=True)
     if r.returncode != 0:
         return {"failed": r.stderr[-2000:]}
-    plain = run_cli([corpus["path"]], work / "engine-plain", cores, "jieba")
-    return {"workers": cores, "chars": corpus["chars"], "articles": corpus["articles"], "wall_s": r.wall,
-            "chars_per_s": rate(corpus["chars"], r.wall), "plain_wall_s": plain.wall,
-            "plain_chars_per_s": rate(corpus["chars"], plain.wall), "cpu_s": r.cpu_s,
+    if plain_wall_s is None:
+        plain_wall_s = run_cli([corpus["path"]], work / "engine-plain", cores, "jieba").wall
+    return {"workers": cores, "chars": corpus["chars"], "articles": corpus["articles"],
+            "corpus_mib": corpus["text_mib"], "wall_s": r.wall,
+            "chars_per_s": rate(corpus["chars"], r.wall), "articles_per_s": rate(corpus["articles"], r.wall),
+            "per_worker_articles_per_s": rate(corpus["articles"], r.wall) / cores,
+            "plain_wall_s": plain_wall_s, "plain_chars_per_s": rate(corpus["chars"], plain_wall_s),
+            "cpu_s": r.cpu_s, "tree_pss_peak_mb": r.tree_pss_peak_mb,
             "summary": r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""}

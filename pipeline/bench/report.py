@@ -105,6 +105,34 @@ def format_table(r: dict) -> str:
     cp = r.get("cold_start_pkuseg")
     rows.append((f"cold start, one article ({cj['chars']} chars), median of {len(cj['runs_s'])}", _fmt(cj["median_s"], " s"),
                  _fmt(cp["median_s"], " s") if cp else "-"))
+    sc = r.get("scale") or {}
+    mx = sc.get("mixed")
+    if mx:
+        mc = mx["corpus"]
+        rows.append((f"mixed corpus ({mc['articles']:,} articles, {mc['investment_articles']:,} about investment, "
+                     f"{mc['text_mib']} MiB): --jobs 1 chars/s / plain jieba.lcut chars/s",
+                     f"{_fmt(mx['jobs1_chars_per_s'])} / {_fmt(mx['jieba_chars_per_s'])}", ""))
+        rows.append(("ratio --jobs 1 / plain jieba.lcut, mixed corpus", _fmt(mx["ratio_to_jieba"], "x"), ""))
+    rows.append(("storing (inserts, commits, checkpoints) / wall, --jobs 1", _fmt(100 * (jb["jobs1"].get("store_share") or 0), "%"), ""))
+    for kind, label in (("plain", "plain run"), ("append", f"--db append of {(sc.get('new_corpus') or {}).get('text_mib', '?')} MiB")):
+        for size in ("small", "big"):
+            m = sc.get(f"{kind}_{size}")
+            if not m:
+                continue
+            what = f"{m['corpus_mib']:g} MiB" if kind == "plain" else \
+                f"to the database of {sc['plain_' + size]['corpus_mib']:g} MiB"
+            rows.append((f"memory, {label} {what}, --jobs {sc['jobs']}: tree peak PSS (RSS sum) / while extracting / "
+                         f"closing phase", f"{_fmt(m['tree_pss_peak_mb'], ' MB')} ({_fmt(m['tree_rss_peak_mb'], ' MB')}) / "
+                         f"{_fmt(m['run_peak_mb'], ' MB')} / {_fmt(m['closing_peak_mb'], ' MB')}", ""))
+    de = sc.get("engine_dask_big") or {}
+    if "per_worker_articles_per_s" in de:
+        rows.append((f"dask engine, local cluster, {de['workers']} workers, {de['corpus_mib']:g} MiB: articles/s per worker",
+                     _fmt(de["per_worker_articles_per_s"]), ""))
+    pj = r.get("projection")
+    if pj:
+        rows.append((f"projection: hours for one million articles, --jobs {pj['jobs']} (a whole paper's dump / "
+                     f"investment articles only)", f"{_fmt(pj['hours_mixed'], ' h')} / "
+                     f"{_fmt(pj['hours_investment_only'], ' h')}", ""))
     w = [max(len(x[i]) for x in rows) for i in range(3)]
     out = lines + [""]
     for i, row in enumerate(rows):
@@ -112,7 +140,7 @@ def format_table(r: dict) -> str:
         if i == 0:
             out.append("-" * (sum(w) + 4))
     out.append("")
-    out.append("targets (issue 7):")
+    out.append("targets (issue 14):")
     for t in r["targets"]:
         mark = "holds " if t["holds"] else "FAILS "
         note = f"  ({t['note']})" if t["note"] else ""

@@ -13,16 +13,49 @@ from pathlib import Path
 
 from . import __doc__ as PACKAGE_DOC
 from .corpus import DEFAULT_MB, SEED, build_corpus, write_slice
-from .measure import LOAD_RECORDS, MODES, cold_start, engine_run, extract_pair, rate, sub
+from .measure import LOAD_RECORDS, MODES, cold_start, engine_run, extract_pair, memory_run, rate, run_cli, sub
 from .report import format_table
 from .targets import check_targets
 
 
 DEFAULT_PKUSEG_MB = 2
+DEFAULT_BIG_MB = 320          # the larger dump of the memory measurements
+NEW_MB = 2                    # the new articles appended to a database that already holds a dump
+
+
+def _memory_and_scale(corpus: dict, mixed: dict, work: Path, cores: int, big_mb: float, seed: int) -> dict:
+    """Peak memory of the whole process tree at two dump sizes (a plain run; a --db run appending
+    new articles to the database of that dump; the closing phase), the mixed corpus's throughput
+    against plain jieba.lcut over it, and the Dask engine's per-worker throughput at the large size."""
+    jobs = min(2, cores)
+    big = build_corpus(work / f"corpus-{big_mb:g}mb-seed{seed}.jsonl.gz", big_mb, seed)
+    new = build_corpus(work / f"corpus-new-{NEW_MB:g}mb-seed{seed + 7}.jsonl.gz", NEW_MB, seed + 7)
+    out: dict = {"jobs": jobs, "big_corpus": big, "new_corpus": new}
+    for label, c in (("small", corpus), ("big", big)):
+        print(f"memory: plain run, {c['text_mib']} MiB, --jobs {jobs}...", file=sys.stderr)
+        run = memory_run(c, work / f"mem-{label}", jobs)
+        out[f"plain_{label}"] = run
+        db = work / f"mem-{label}-append.duckdb"
+        for p in work.glob(f"mem-{label}-append.duckdb*"):
+            p.unlink()
+        shutil.copy(work / f"mem-{label}" / "pipeline.duckdb", db)
+        print(f"memory: {new['text_mib']} MiB of new articles appended to that database...", file=sys.stderr)
+        out[f"append_{label}"] = memory_run(new, work / f"mem-{label}-append", jobs, db=db)
+    print(f"mixed corpus ({mixed['text_mib']} MiB): plain jieba.lcut and --jobs 1...", file=sys.stderr)
+    base = sub("_baseline", mixed["path"], "0", "0")
+    one = run_cli([mixed["path"]], work / "mixed-jobs1", 1, "jieba")
+    phases = json.loads((work / "mixed-jobs1.timings.json").read_text(encoding="utf-8"))
+    out["mixed"] = {"corpus": mixed, "jieba_chars_per_s": rate(base["chars"], base["seconds"]),
+                    "jobs1_wall_s": one.wall, "jobs1_chars_per_s": rate(mixed["chars"], one.wall),
+                    "jobs1_articles_per_s": rate(mixed["articles"], one.wall), "phases": phases}
+    out["mixed"]["ratio_to_jieba"] = out["mixed"]["jobs1_chars_per_s"] / out["mixed"]["jieba_chars_per_s"]
+    print(f"dask engine, local cluster, {big['text_mib']} MiB...", file=sys.stderr)
+    out["engine_dask_big"] = engine_run(big, work, jobs, plain_wall_s=out["plain_big"]["wall_s"])
+    return out
 
 
 def run_bench(mb: float, out_dir: Path, pkuseg_mb: float, seed: int, skip_pkuseg: bool = False,
-              keep: bool = False) -> dict:
+              keep: bool = False, big_mb: float = DEFAULT_BIG_MB) -> dict:
     from ..batch import default_jobs, extractor_version
 
     cores = default_jobs()
@@ -34,6 +67,7 @@ def run_bench(mb: float, out_dir: Path, pkuseg_mb: float, seed: int, skip_pkuseg
     t0 = time.perf_counter()
     corpus = build_corpus(work / f"corpus-{mb:g}mb-seed{seed}.jsonl.gz", mb, seed)
     corpus["build_s"] = time.perf_counter() - t0
+    mixed = build_corpus(work / f"corpus-mixed-{mb:g}mb-seed{seed}.jsonl.gz", mb, seed, mixed=True)
     pk_corpus = write_slice(Path(corpus["path"]), work / f"corpus-{pkuseg_mb:g}mb-slice.jsonl.gz", pkuseg_mb)
 
     # cold start first, on a quiet machine: after the load step (gigabytes of results in one
@@ -91,10 +125,24 @@ def run_bench(mb: float, out_dir: Path, pkuseg_mb: float, seed: int, skip_pkuseg
     shutil.rmtree(work / "cold", ignore_errors=True)
     print(f"dask engine, local cluster ({pk_corpus['text_mib']} MiB slice)...", file=sys.stderr)
     result["engine_dask"] = engine_run(pk_corpus, work, cores)
+    result["scale"] = _memory_and_scale(corpus, mixed, work, cores, big_mb, seed)
+    # a projection: one million articles of a whole paper's dump (the mixed corpus's articles) with
+    # --jobs <all cores>, from the mixed corpus's --jobs 1 rate and the measured scaling
+    sc = jb[f"jobs{cores}"]["chars_per_s"] / jb["jobs1"]["chars_per_s"] if cores > 1 else 1.0
+    mixed_rate = result["scale"]["mixed"]["jobs1_articles_per_s"] * sc
+    result["projection"] = {
+        "articles": 1_000_000, "jobs": cores,
+        "hours_mixed": 1_000_000 / mixed_rate / 3600,
+        "hours_investment_only": 1_000_000 / (jb[f"jobs{cores}"]["articles_per_s"]) / 3600,
+        "dask_per_worker_articles_per_s": (result["scale"].get("engine_dask_big") or {}).get("per_worker_articles_per_s"),
+    }
     if not keep:          # the runs' outputs (about 250 MB); the corpus stays
         for d in ("jieba-jobs1", "jieba-jobs2", f"jieba-jobs{cores}", "pkuseg-jobs1", "pkuseg-jobs2",
-                  f"pkuseg-jobs{cores}", "engine-dask", "engine-plain"):
+                  f"pkuseg-jobs{cores}", "engine-dask", "engine-plain", "mem-small", "mem-big",
+                  "mem-small-append", "mem-big-append", "mixed-jobs1"):
             shutil.rmtree(work / d, ignore_errors=True)
+        for p in work.glob("mem-*-append.duckdb*"):
+            p.unlink()
     version_at_end = extractor_version.__wrapped__()
     result["extractor_version_at_end"] = version_at_end
     result["code_changed_during_bench"] = version_at_end != version_at_start
@@ -117,13 +165,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--corpus-only", action="store_true", help="build the corpus and stop")
     p.add_argument("--keep", action="store_true", help="keep the outputs of the measured runs under OUT/bench/")
+    p.add_argument("--big-mb", type=float, default=DEFAULT_BIG_MB,
+                   help="MiB of the larger dump of the memory measurements (default 320)")
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.corpus_only:
         print(json.dumps(build_corpus(out / "bench" / f"corpus-{args.mb:g}mb-seed{args.seed}.jsonl.gz",
                                       args.mb, args.seed), ensure_ascii=False, indent=1))
         return 0
-    result = run_bench(args.mb, out, args.pkuseg_mb, args.seed, skip_pkuseg=args.no_pkuseg, keep=args.keep)
+    result = run_bench(args.mb, out, args.pkuseg_mb, args.seed, skip_pkuseg=args.no_pkuseg, keep=args.keep,
+                       big_mb=args.big_mb)
     (out / "bench.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(format_table(result))
     print(f"figures written to {out / 'bench.json'}")
