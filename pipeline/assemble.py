@@ -324,7 +324,10 @@ def assemble(text: str, sentences: list[Sentence], m: Mentions,
         if not s_claims and claims:
             tops = [c for c in claims if c.start == claims[-1].start and not c.breakdown]
             if tops:                                   # …14家企业进行了签约。签约项目总投资超百亿元
-                carry_total(text, sent, m, tops[-1], used)
+                # of several counts, the one of them all (共签约项目11个,包括百亿项目1个…,5千万元项目1个。
+                # 完成…总投资额157.79亿元)
+                widest = max(tops, key=lambda c: (c.count or 0, -c.anchor))
+                carry_total(text, sent, m, widest, used)
         claims.extend(s_claims)
         invest = [a for a in within(m.amounts, sent.start, sent.end)
                   if a.role == "investment" and id(a) not in used and not _size_class(text, a)

@@ -320,7 +320,8 @@ def _total_after(text: str, amounts, used: set[int], m: Mentions, e: int, nxt: i
         if text.startswith("的", a.end) and any(c.start == a.end + 1 for c in m.companies):
             return None                   # …38个项目。投资106亿元的理想汽车…项目: one firm's project
         items = _ITEMS_FOLLOW.search(between)
-        if items and not _ITEMS_END.search(between, items.end()):
+        if items and not _ITEMS_END.search(between, items.end()) and not (
+                _NAMES_THEN_TOTAL.search(between) and not any(e <= x.start < a.start for x in amounts)):
             return None                   # 分别是总投资X的A…: the items' amounts, not a total
         if _has_company_between(m, e, a.start) and not items or "。" in between or ";" in between:
             return None
@@ -336,6 +337,9 @@ def _total_after(text: str, amounts, used: set[int], m: Mentions, e: int, nxt: i
     return None
 
 
+# 有18个产业发展项目,包括A、B…等,总投资45.73亿元: a list of names (none with an amount of its own),
+# then the total of them all
+_NAMES_THEN_TOTAL = regex.compile(r"(?:等)?,(?:计划|项目)?(?:总投资|投资总额|总投资额|合计投资|共计投资)(?:额)?(?:为|达|约|共)?$")
 _ITEMS_FOLLOW = regex.compile(r"分别是|分别为|包括|主要有|如|其中")
 # …包括A、B、C等项目,累计投资总额逾100亿: the list is closed, the total is everyone's again
 _ITEMS_END = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项)?[\p{Han}]{0,4}?项目,")
@@ -415,7 +419,7 @@ def _breakdown_context(text: str, sent: Sentence, pos: int) -> bool:
     return bool(regex.search(r"其中|按[\p{Han}]{1,4}分|分[\p{Han}]{1,3}看|包括|涉及", text[sent.start:pos]))
 
 
-_CARRY = regex.compile(r"(?:完成|实现)?(?:招商引资)?(?:此次|本次|这次)?(?:签约的?|集中签约的?|所签约的?|这些|上述|以上)?"
+_CARRY = regex.compile(r"(?:完成|实现)?(?:招商引资)?(?:此次|本次|这次)?(?:签约的?|集中签约的?|所签约的?|这些|这批|该批|上述|以上)?"
                        r"(?:签约)?(?:项目)?(?:预计|计划)?(?:总投资额?|投资总额|计划总投资|协议总投资|签约总额|合同总额|"
                        r"协议投资总额|签约总规模|投资总规模)(?:预计|达到|达|为|共|计)?")
 

@@ -286,6 +286,12 @@ def _enum_rules():
         "party_openers": tuple(e["party_openers"]),
         "party_verbs": regex.compile("|".join(regex.escape(w) for w in e["party_verbs"])),
         "project_heads": tuple(sorted(e["project_heads"], key=len, reverse=True)),
+        "project_openers": tuple(e["project_openers"]),
+        "listed_phrase_re": regex.compile("|".join(regex.escape(w) for w in e["phrase_words"]
+                                                   if w not in e["listed_phrase_ok"])),
+        "single_item": regex.compile(e["single_item"]),
+        "deng_then": tuple(e["deng_then"]),
+        "cluster_tail": regex.compile(e["cluster_tail"]),
         # what a list needs in its sentence to give anything (firm_tail and project_tail words, project
         # heads, party verbs): a sentence without them is passed over (PASS_OVER)
         "signal_re": regex.compile("|".join(regex.escape(w) for w in sorted(
@@ -342,15 +348,19 @@ def _surnames() -> frozenset:
     return frozenset(load_toml("places.toml")["context"]["person_surnames"])
 
 
-def _item_kind(item: str, r: dict) -> str | None:
+def _item_kind(item: str, r: dict, listed: bool = False) -> str | None:
+    """"project", "company" or None (no name) for a list item; `listed`: the list names projects
+    (followed by 等…项目, or after 项目包括), where 1350高炉 and 高速 are parts of projects' names."""
     if not (r["item_min"] <= len(item) <= r["item_max"]) or item in r["generic"] or r["person_re"].search(item):
         return None
     if item.endswith(r["project_heads"]):
         return "project"
-    if (r["phrase_re"].search(item) or regex.search(r"\d", item)) and not _rules()["suffix_re"].search(item):
+    phrase = (r["listed_phrase_re"] if listed else r["phrase_re"]).search(item)
+    if (phrase or not listed and regex.search(r"\d", item)) and not _rules()["suffix_re"].search(item):
         return None                         # 早投产, 年产16万吨: phrases, not names
-    if item.endswith(r["not_company"]) or not _HAS_NAME.search(item) or item.isdigit():
-        return None
+    if item.endswith(r["not_company"]) and not listed or not _HAS_NAME.search(item) or item.isdigit() \
+            or item.startswith(r["generic_starts"]) and not listed and not _rules()["suffix_re"].search(item):
+        return None                         # 新型电子元器件、电子信息: kinds of firms, not names
     from .places import places_in_name
     whole = [p for p in places_in_name(item) if p.start == 0 and p.end == len(item)]
     return None if whole else "company"
@@ -373,9 +383,27 @@ def find_enumerations(text: str, start: int = 0, end: int | None = None, compani
     for clause in _CLAUSE.finditer(text, start, end):
         c0 = clause.start()
         body = clause.group()
+        one = r["single_item"].search(text, c0, clause.end())
+        if one is not None:
+            a, b = one.span("x")
+            while a < b and text[a] in _QUOTES:
+                a += 1
+            while b > a and text[b - 1] in _QUOTES:
+                b -= 1
+            if _item_kind(text[a:b], r, True):
+                out.append(Enumeration(c0, clause.end(), ((a, b, "project"),)))
+                continue                    # 签约X基地等14个项目: one project named of the 14
         if "、" not in body:
             continue
         parts = body.split("、")
+        for k, part in enumerate(parts[:-1]):
+            i = part.find("等", r["item_min"])
+            if k >= 1 and i > 0 and (part.startswith(r["deng_then"], i + 1) or (
+                    r["project_tail"].match(part[i:]) or r["firm_tail"].match(part[i:]))
+                    and not regex.search("[与同和跟]", part[i:])) and \
+                    not any(c.start <= c0 + sum(len(x) + 1 for x in parts[:k]) + i < c.end for c in companies):
+                parts = parts[:k + 1]       # A、B等来自北京、河北的企业: the list ends at 等
+                break
         inside = [(c.start - c0, c.end - c0) for c in companies if c.start < c0 + len(parts[0]) and c.end > c0]
         first_start = _first_item_start(parts[0], r, inside)
         if first_start is None:
@@ -399,14 +427,19 @@ def find_enumerations(text: str, start: int = 0, end: int | None = None, compani
         if r["not_firm_tail"].match(tail):
             continue                        # 涵盖新能源、装备制造等领域: sectors
         opener = parts[0][:first_start]
-        projects_listed = bool(r["project_tail"].match(tail))
+        tailed = bool(r["project_tail"].match(tail))
+        deng = text.find("等", spans[-1][0], clause.end())
+        if deng >= 0 and r["not_firm_tail"].match(text[deng:clause.end()]):
+            continue                        # 涵盖产业发展、基础设施、民生公共服务等多个领域
+        # 重点项目涵盖A、B、C等: projects; 央企类项目有A、B、C3家企业: firms
+        projects_listed = tailed or opener.endswith(r["project_openers"]) and not r["firm_tail"].match(tail)
         items = []
         for a, b in spans:
             while a < b and text[a] in _QUOTES:
                 a += 1
             while b > a and text[b - 1] in _QUOTES:
                 b -= 1
-            kind = _item_kind(text[a:b], r)
+            kind = _item_kind(text[a:b], r, tailed)
             if kind == "company" and projects_listed:
                 kind = "project"
             if kind:
@@ -423,6 +456,8 @@ def find_enumerations(text: str, start: int = 0, end: int | None = None, compani
             ("引进", "引进了", "吸引", "吸引了", "签约", "签下")) or any(
             _rules()["suffix_re"].search(text[a:b]) for a, b, k in items if k == "company") or (
             opener.endswith(r["party_openers"]) and r["party_verbs"].search(text, spans[-1][1], end))
+        if r["cluster_tail"].match(tail) and not any(_rules()["suffix_re"].search(text[a:b]) for a, b, _ in items):
+            continue                        # 引进数控机床、工业机器人等上下游企业23家: kinds of firms
         if not firms:
             items = [it for it in items if it[2] == "project"]
         if len(items) >= 2 and len(items) * 2 >= len(spans):
@@ -547,6 +582,12 @@ def _known_rules():
             "left_chars": k["left_chars"], "left_words": tuple(k["left_words"]),
             "right_chars": k["right_chars"], "right_words": tuple(sorted(set(after), key=len, reverse=True)),
             "name_words": tuple(sorted(e["brands"]["name_words"], key=len, reverse=True))}
+
+
+def known_firm_at_start(name: str) -> str | None:
+    """The longest firm of rules/firms.txt that a project name starts with (京东华南智谷…项目 → 京东)."""
+    spans = [(a, b) for a, b in _known_rules()["words"].longest(name) if a == 0]
+    return name[:spans[0][1]] if spans and spans[0][1] < len(name) else None
 
 
 def find_known_firms(text: str, start: int, end: int, taken) -> list[CompanyMention]:

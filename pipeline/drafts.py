@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from .companies import brand_of, company_core
+from .companies import brand_of, company_core, known_firm_at_start
 from .mentions import AmountMention, CompanyMention, DateMention, Mentions, PlaceMention
 from .rules import load_toml
 from .sentences import Sentence
@@ -25,7 +25,7 @@ _LOCATIVE_START = regex.compile(r"^(?:在|于|到|落户|选址)")
 
 _INVEST_BUILD = regex.compile(r"(?:投资|出资|公司|集团)(?:投资)?(?:建设|兴建|打造|投建)")
 
-_DETERMINER = regex.compile(r"^(?:一个|一座|一处|该|这个|其|新的|了|的|正在就|正就|正在|还就|也就)")
+_DETERMINER = regex.compile(r"^(?:一个|一座|一处|该|这个|其|新的|了|的|合作的|共建的|正在就|正就|正在|还就|也就)")
 
 DENG_TAIL = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项|宗)?[\p{Han}]{0,4}?项目$")
 
@@ -258,7 +258,7 @@ def brand_mention(text: str, a: int, b: int, m: Mentions) -> CompanyMention | No
     inside = [c for c in m.companies if a <= c.start and c.end <= b]
     if inside:
         return inside[0]
-    brand = brand_of(text[a:b])
+    brand = brand_of(text[a:b]) or known_firm_at_start(text[a:b])
     if brand is None:
         return None
     start = text.find(brand, a, b)

@@ -74,7 +74,7 @@ def recognise(text: str, sentences, segmenter: str, publication: str | None, hom
         if suffix_re.search(s.text):
             for c in find_companies(s.text, LazyTokens(s.text, segmenter)):
                 companies.append(type(c)(c.start + s.start, c.end + s.start, c.text, c.name, c.core, c.rule))
-        if "、" in s.text:
+        if "、" in s.text or "等" in s.text:     # a list (A、B), or one project of a count (签约A等14个项目)
             enumerations.extend(find_enumerations(text, s.start, s.end, companies))
     companies.extend(_listed_companies(enumerations, companies, text))
     taken = [(c.start, c.end) for c in companies]

@@ -74,9 +74,11 @@ def records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores: 
             lead = r["proj_lead"].search(text, c.end, c_end)
             if lead:
                 project = text[lead.start("x"):extend_to_xiangmu(text, lead.end("x"), c_end)]
+        elif before.endswith(("与", "同")) and _SIGN_IN_TURN.match(text, c.end, sent.end):
+            kind = "party"                  # 太原市与A,吕梁市与B及C,晋城市与D分别签署合作协议
         elif f["officer"].match(after_slice) or f["site"].match(after_slice):
             kind = "officer" if f["officer"].match(after_slice) else "site"
-        elif before.endswith("在") and f["project_site"].match(after_slice):
+        elif (before.endswith("在") or _after_zai_and_places(text, c_start, c.start, m)) and f["project_site"].match(after_slice):
             kind, project = "site", f["project_site"].match(after_slice).group("x")
         elif f["clause_start"].search(text[max(sent.start, c.start - 6):c.start]) and f["moves_in"].match(after_slice):
             kind = "moves-in"
@@ -132,6 +134,24 @@ def records_without_amount(text: str, sent: Sentence, m: Mentions, taken_cores: 
         taken_cores.add(core)
     return out
 
+def _after_zai_and_places(text: str, lo: int, at: int, m: Mentions) -> bool:
+    """设在滨海新区空港经济区X…项目现场: 在, then only place names, then the firm."""
+    i = text.rfind("在", lo, at)
+    if i < 0:
+        return False
+    pos = i + 1
+    for p in sorted((p for p in m.places if pos <= p.start and p.end <= at), key=lambda p: p.start):
+        if p.start != pos:
+            return False
+        pos = p.end
+    return pos == at and pos > i + 1
+
+
+# after a firm that a place signs with: more such pairs, each after a comma, and 分别签署 (太原市与A,
+# 吕梁市与B及C,晋城市与D分别签署合作协议)
+_SIGN_IN_TURN = regex.compile(r"(?:(?:及|和|、)[^,;。]{2,16}?)?(?:,[^,;。]{2,12}?(?:与|同)[^,;。]{2,20}?)*?"
+                              r"(?:,[^,;。]{2,12}?(?:与|同)[^,;。]{2,20}?)?分别(?:签署|签订|签约|达成)")
+
 _SIGNS_WITH = regex.compile(r"(?:人民政府|政府|管委会)?(?:分别)?[与同](?:分别)?")
 
 _VISIT = regex.compile(r"拜访|考察|走访|座谈|会见|参观|接待|看望|调研|邀请|参展|展出|展示")
@@ -150,7 +170,10 @@ def records_from_enumerations(text: str, sent: Sentence, m: Mentions, taken_core
             continue
         if _VISIT.search(text, sent.start, e.items[0][1]) or _AGREEMENT_OF.match(text, e.items[-1][1], e.end):
             continue                    # firms visited; A、B与C的合作协议 (parties, not investors)
-        stage = stage_near(text, e.items[-1][1], sent.end, e.items[-1][1]) or \
+        # the list's own clause first (开工建设A、B等项目404个,C、D等一批项目建成投产), then the sentence
+        stage = stage_near(text, e.items[-1][1], e.end, e.items[-1][1]) or \
+            stage_near(text, e.start, e.items[0][0], e.items[0][0]) or \
+            stage_near(text, e.items[-1][1], sent.end, e.items[-1][1]) or \
             stage_near(text, sent.start, sent.end, e.items[0][0]) or \
             stage_near(text, 0, sent.start, sent.start)      # 其中,央企类项目有A、B、C3家企业 after a signing
         if stage is None:
@@ -158,6 +181,14 @@ def records_from_enumerations(text: str, sent: Sentence, m: Mentions, taken_core
         # 固安县与A、B、C分别签约: the place that signs with the list is the records' county
         signer = [p for p in m.places if sent.start <= p.start and county_level(p) and not p.ambiguous
                   and _SIGNS_WITH.fullmatch(text, p.end, e.items[0][0])]
+        # A、B、C等…的企业,与中宁县签订…: the place the list signs with, after it
+        signer = signer or [p for p in m.places if e.items[-1][1] < p.start < sent.end and county_level(p)
+                            and not p.ambiguous and text[p.start - 1:p.start] in ("与", "同")
+                            and PARTY_AFTER.match(text, p.end)][:1]
+        # 昭化区在…上签约A基地等11个项目: the place the sentence opens with signs
+        opener = sentence_opener(m, sent)
+        if not signer and opener is not None and opener.end <= e.items[0][0]:
+            signer = [opener]
         for a, b, kind in e.items:
             if any(x.start < b and a < x.end for x in m.amounts):
                 continue                    # 投资6000万元的X项目、…: the amount path has it

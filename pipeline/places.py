@@ -599,6 +599,17 @@ def _former_names() -> dict:
             for row in load_tsv("places/former_names.tsv")}
 
 
+@functools.lru_cache(maxsize=1)
+def _renames_by_code() -> dict:
+    """code -> the FormerName rows of its renames (the same territory under an older name)."""
+    out: dict = {}
+    for row in load_tsv("places/former_names.tsv"):
+        if row["change"] == "rename":
+            out.setdefault(row["code"], []).append(
+                FormerName(row["old_name"], row["old_code"], row["code"], int(row["year"])))
+    return out
+
+
 def full_names(places: list[PlaceMention]) -> frozenset:
     """The units an article writes by their full name somewhere (宽甸满族自治县 as well as 宽甸县),
     and the zones it also writes at length: ("临港经开区", "宜宾临港经济技术开发区") pairs."""
@@ -637,6 +648,12 @@ def as_of(p: PlaceMention, year: int | None, full_names: frozenset = frozenset()
                 and p.name not in full_names and not (written[:1] in "市县区" and (p.name or "").endswith(written)):
             # (市城乡一体化示范区 is 我市's: no name of its own, the zone's full name is given)
             return written, p.code           # 岫岩县 (岫岩满族自治县), 毕节高新区 as written
+        if year is not None and p.level == "county" and written != p.name and not written.endswith(_WRITTEN_UNIT):
+            # 弥勒 in 2012: the short form of both names, so the unit as it was then (弥勒县, its code)
+            then = sorted((f for f in _renames_by_code().get(p.code, ())
+                           if year <= f.year and f.old_name.startswith(written)), key=lambda f: f.year)
+            if then:
+                return then[0].old_name, then[0].old_code
         return p.name, p.code
     if year is not None and year <= former.year:
         return former.old_name, former.old_code

@@ -45,3 +45,20 @@ def test_passing_over_changes_nothing(which, mixed_slice, monkeypatch):
     for a, b in zip(fast, slow):
         assert a == b, a[0]["article_id"]
     assert sum(len(r) for _, r, _ in fast) > 50          # the slice holds records to compare
+
+
+@pytest.mark.parametrize("which", ["mixed", "corpora"])
+def test_claim_gate_changes_nothing(which, mixed_slice, monkeypatch):
+    """claims_in_sentence passes over sentences with no numeral and no amount (claims._NUMERAL): with
+    a gate that lets every sentence in, the output is the same."""
+    import regex
+    from pathlib import Path
+
+    from pipeline import claims
+    raws = mixed_slice if which == "mixed" else [
+        a for a in read_inputs([str(Path(__file__).resolve().parent.parent / "corpora")]) if a.text]
+    fast = _outputs(raws)
+    monkeypatch.setattr(claims, "_NUMERAL", regex.compile(""))
+    slow = _outputs(raws)
+    assert fast == slow
+    assert sum(len(c) for _, _, c in fast) > 50          # the texts hold claims to compare
