@@ -218,9 +218,13 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         extracted = ((p, k) for p in done for k in range(len(p)))
         to_write: list[list] = []       # [Packed, i, j]: runs of articles in input order
         to_store: list[list] = []
+        # the batch's unchanged articles: read back in bulk and packed together
+        kept = [raw.id for raw, action, _ in plan if action == "unchanged"]
+        kept_pack = pack(store.fetch_many(kept)) if kept else None
+        kept_at = {aid: k for k, aid in enumerate(kept)}
         for raw, action, other in plan:
             if action == "unchanged":
-                p, k = pack([store.fetch(raw.id)]), 0
+                p, k = kept_pack, kept_at[raw.id]
                 summary.unchanged += 1
             elif action == "duplicate":
                 p, k = pack([duplicate_result(raw, other, version)]), 0

@@ -21,16 +21,13 @@ import os
 import sys
 from pathlib import Path
 
+from .projects import create_projects, update_projects
+
 DECIMAL = "DECIMAL(18,6)"
 ROOT = Path(__file__).resolve().parent.parent
 OFFICIAL_DIR = ROOT / "corpora" / "official"
 PLACES_DIR = ROOT / "rules" / "places"
 
-# --- matching parameters (see docs/database.md, "Projects across articles") -------------------
-NAME_JACCARD = 0.6          # character-set Jaccard of two normalised project names that still match
-AMOUNT_TOLERANCE = 0.2      # amounts within 20 % of the larger one are "the same amount"
-GRAM_CAP = 50               # a bigram shared by more records than this in one city is not a block key
-MAX_ROUNDS = 1000           # label propagation stops at the latest after this many rounds
 
 COVERAGE_VIEW = f"""
 CREATE OR REPLACE VIEW coverage AS
@@ -139,15 +136,22 @@ def _create_regions(con) -> None:
     """)
 
 
-def _create_article_regions(con) -> None:
+def _create_article_regions(con, article_ids: list[str] | None = None) -> None:
     """article_regions: the home region of every article, resolved like extraction resolves it
-    (pipeline.places.resolve_region), with the codes it rolls up to."""
+    (pipeline.places.resolve_region), with the codes it rolls up to. With `article_ids`, only the
+    rows of those articles are replaced."""
     import pyarrow as pa
 
     from .places import resolve_region
 
+    only = ""
+    if article_ids is not None:
+        con.register("_region_ids", pa.table({"article_id": pa.array(list(article_ids), pa.string())}))
+        con.execute("CREATE OR REPLACE TEMP TABLE _region_ids_t AS SELECT article_id FROM _region_ids")
+        con.unregister("_region_ids")
+        only = " AND article_id IN (SELECT article_id FROM _region_ids_t)"
     names = [r[0] for r in con.execute(
-        "SELECT DISTINCT region FROM articles WHERE region IS NOT NULL AND trim(region) <> ''").fetchall()]
+        f"SELECT DISTINCT region FROM articles WHERE region IS NOT NULL AND trim(region) <> ''{only}").fetchall()]
     rows = {k: [] for k in ("region", "name", "level", "code", "county_code", "city_code", "province_code")}
     for n in names:
         m = resolve_region(n)
@@ -168,15 +172,18 @@ def _create_article_regions(con) -> None:
             rows[k].append(v)
     tbl = pa.table({k: pa.array(v, type=pa.string()) for k, v in rows.items()})
     con.register("_region_names", tbl)
+    select = """SELECT a.article_id, a.region, n.name, n.level, n.code, n.county_code, n.city_code, n.province_code
+        FROM articles a LEFT JOIN _region_names n ON n.region = a.region"""
     try:
-        con.execute("""
-        CREATE OR REPLACE TABLE article_regions AS
-        SELECT a.article_id, a.region, n.name, n.level, n.code, n.county_code, n.city_code, n.province_code
-        FROM articles a LEFT JOIN _region_names n ON n.region = a.region
-        ORDER BY a.article_id
-        """)
+        if article_ids is None:
+            con.execute(f"CREATE OR REPLACE TABLE article_regions AS {select} ORDER BY a.article_id")
+        else:
+            con.execute("DELETE FROM article_regions WHERE article_id IN (SELECT article_id FROM _region_ids_t)")
+            con.execute(f"INSERT INTO article_regions {select} WHERE a.article_id IN (SELECT article_id FROM _region_ids_t) "
+                        "ORDER BY a.article_id")
     finally:
         con.unregister("_region_names")
+        con.execute("DROP TABLE IF EXISTS _region_ids_t")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -279,252 +286,6 @@ def _load_official_file(con, f: Path) -> None:
                  ON g.code = o.region_code""")
     finally:
         con.unregister("_official_raw")
-
-
-# ---------------------------------------------------------------------------------------------
-# projects across articles
-
-def _components(con, nodes: str, edges: str, out: str) -> None:
-    """Connected components by label propagation: `out`(node, label) gets, for every node of the
-    query `nodes`(node), the smallest node id connected to it through `edges`(a, b) (undirected)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {out} AS SELECT node, node AS label FROM ({nodes})")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_e AS
-        SELECT a, b FROM ({edges}) UNION SELECT b, a FROM ({edges})""")
-    for _ in range(MAX_ROUNDS):
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE _cc_next AS
-            SELECT l.node, least(l.label, min(n.label)) AS label
-            FROM {out} l JOIN _cc_e e ON e.a = l.node JOIN {out} n ON n.node = e.b
-            GROUP BY l.node, l.label HAVING least(l.label, min(n.label)) < l.label""")
-        if con.execute("SELECT count(*) FROM _cc_next").fetchall()[0][0] == 0:
-            break
-        con.execute(f"""UPDATE {out} SET label = _cc_next.label FROM _cc_next
-                        WHERE {out}.node = _cc_next.node""")
-    con.execute("DROP TABLE IF EXISTS _cc_next")
-    con.execute("DROP TABLE IF EXISTS _cc_e")
-
-
-def _company_cores(con) -> None:
-    """_company_core(name, core): each distinct company name of the records and its core as the
-    company recogniser defines it (pipeline.companies.company_core: no country prefix, no bracketed
-    region, no generic tail such as 集团/有限公司/投资)."""
-    import pyarrow as pa
-
-    from .companies import company_core
-
-    con.execute("CREATE OR REPLACE TEMP TABLE _company_core (name VARCHAR, core VARCHAR)")
-    cur = con.cursor()          # the names in chunks: memory does not grow with the database
-    cur.execute("SELECT DISTINCT n FROM (SELECT unnest(companies) AS n FROM records) WHERE n IS NOT NULL")
-    while True:
-        names = [r[0] for r in cur.fetchmany(_CHUNK)]
-        if not names:
-            break
-        con.register("_cores_t", pa.table({"name": pa.array(names, type=pa.string()),
-                                           "core": pa.array([company_core(n) for n in names], type=pa.string())}))
-        try:
-            con.execute("INSERT INTO _company_core SELECT * FROM _cores_t")
-        finally:
-            con.unregister("_cores_t")
-    cur.close()
-
-
-_CHUNK = 20_000
-
-
-# a project's columns from its rows in project_mentions (GROUP BY project_id); tests check that
-# the shortcut for one-mention projects in _create_projects gives the same values
-_PROJECT_AGGREGATES = """
-           first(project ORDER BY length(project) DESC, mention_no) FILTER (WHERE project IS NOT NULL) AS name,
-           first(company ORDER BY length(company) DESC, mention_no) FILTER (WHERE company IS NOT NULL) AS company,
-           list_sort(list_distinct(flatten(list(companies)))) AS companies,
-           first(county ORDER BY county_code IS NULL, mention_no) FILTER (WHERE county IS NOT NULL) AS county,
-           first(county_code ORDER BY mention_no) FILTER (WHERE county_code IS NOT NULL) AS county_code,
-           first(city ORDER BY mention_no) FILTER (WHERE city IS NOT NULL) AS city,
-           first(city_code ORDER BY mention_no) FILTER (WHERE city_code IS NOT NULL) AS city_code,
-           first(province ORDER BY mention_no) FILTER (WHERE province IS NOT NULL) AS province,
-           first(sector ORDER BY mention_no) FILTER (WHERE sector IS NOT NULL) AS sector,
-           count(*)::INTEGER AS n_mentions,
-           count(DISTINCT article_id)::INTEGER AS n_articles,
-           first(date ORDER BY mention_no) AS first_date,
-           first(date ORDER BY date_hi DESC NULLS LAST, mention_no DESC) AS last_date,
-           min(date_lo) AS first_day,
-           max(date_hi) AS last_day,
-           first(stage ORDER BY mention_no) AS first_stage,
-           first(stage ORDER BY stage_rank(stage) DESC, mention_no DESC) AS latest_stage,
-           list(stage ORDER BY mention_no) AS stages,
-           first(amount_yi ORDER BY date_hi DESC NULLS LAST, mention_no DESC)
-               FILTER (WHERE amount_yi IS NOT NULL) AS amount_yi,
-           min(amount_yi) AS amount_min_yi,
-           max(amount_yi) AS amount_max_yi,
-           list({'article_id': article_id, 'record_id': record_id, 'date': date, 'stage': stage,
-                  'amount_yi': amount_yi, 'amount_text': amount_text} ORDER BY mention_no)
-               FILTER (WHERE amount_yi IS NOT NULL) AS amounts,
-           list(article_id ORDER BY mention_no) AS article_ids,
-           list(record_id ORDER BY mention_no) AS record_ids
-"""
-
-
-def _create_projects(con) -> None:
-    _company_cores(con)
-    tol = AMOUNT_TOLERANCE
-    # one row per record: what the matcher looks at
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE _m AS
-    SELECT r.record_id, r.article_id, r.city_code, coalesce(r.county_code, r.county) AS county_key,
-           project_key(r.project) AS pkey, project_phase(r.project) AS phase,
-           r.amount_yi::DOUBLE AS amount,
-           coalesce(r.date, a.date) AS date,
-           iso_start(coalesce(r.date, a.date)) AS date_lo,
-           iso_end(coalesce(r.date, a.date)) AS date_hi
-    FROM records r LEFT JOIN articles a USING (article_id)
-    """)
-    con.execute("UPDATE _m SET pkey = NULL WHERE length(pkey) < 2")
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE _mc AS
-    SELECT DISTINCT r.record_id, c.core
-    FROM (SELECT record_id, unnest(companies) AS name FROM records) r
-    JOIN _company_core c USING (name) WHERE length(c.core) >= 2
-    """)
-    # blocking: records of one city that share a bigram of a company core or of a project key
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE _g AS
-    WITH g AS (
-        SELECT DISTINCT m.record_id, m.article_id, m.city_code, 'c' AS kind, unnest(bigrams(c.core)) AS gram
-        FROM _mc c JOIN _m m USING (record_id) WHERE m.city_code IS NOT NULL
-        UNION
-        SELECT record_id, article_id, city_code, 'p', unnest(bigrams(pkey))
-        FROM _m WHERE city_code IS NOT NULL AND pkey IS NOT NULL
-    )
-    SELECT * FROM g QUALIFY count(*) OVER (PARTITION BY city_code, kind, gram) <= {GRAM_CAP}
-    """)
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE _pf AS
-    WITH hasc AS (SELECT DISTINCT record_id FROM _mc),
-    cpairs AS (      -- both name an investor: candidates share a bigram of a company core
-        SELECT DISTINCT g1.record_id AS a, g2.record_id AS b
-        FROM _g g1 JOIN _g g2 ON g1.city_code = g2.city_code AND g1.gram = g2.gram
-                              AND g1.record_id < g2.record_id AND g1.article_id <> g2.article_id
-        WHERE g1.kind = 'c' AND g2.kind = 'c'
-    ), ppairs AS (   -- at least one names no investor: candidates share a bigram of the project name
-        SELECT DISTINCT g1.record_id AS a, g2.record_id AS b
-        FROM _g g1 JOIN _g g2 ON g1.city_code = g2.city_code AND g1.gram = g2.gram
-                              AND g1.record_id < g2.record_id AND g1.article_id <> g2.article_id
-        WHERE g1.kind = 'p' AND g2.kind = 'p'
-          AND (g1.record_id NOT IN (SELECT record_id FROM hasc) OR g2.record_id NOT IN (SELECT record_id FROM hasc))
-    ), comp AS (
-        SELECT DISTINCT p.a, p.b FROM cpairs p
-        JOIN _mc ca ON ca.record_id = p.a JOIN _mc cb ON cb.record_id = p.b
-        WHERE contains(ca.core, cb.core) OR contains(cb.core, ca.core)
-    ), pairs AS (
-        SELECT a, b FROM comp UNION SELECT a, b FROM ppairs
-    )
-    SELECT p.a, p.b,
-           ma.pkey IS NOT NULL AS a_named, mb.pkey IS NOT NULL AS b_named,
-           comp.a IS NOT NULL AS company_ok,
-           (ca.record_id IS NULL OR cb.record_id IS NULL) AS company_missing,
-           (ma.pkey IS NOT NULL AND mb.pkey IS NOT NULL
-            AND (ma.phase IS NULL OR mb.phase IS NULL OR ma.phase = mb.phase)
-            AND (contains(ma.pkey, mb.pkey) OR contains(mb.pkey, ma.pkey)
-                 OR jaccard(ma.pkey, mb.pkey) >= {NAME_JACCARD})) AS name_ok,
-           (ma.amount IS NULL OR mb.amount IS NULL
-            OR abs(ma.amount - mb.amount) <= {tol} * greatest(ma.amount, mb.amount)) AS amount_ok,
-           (ma.amount IS NOT NULL AND mb.amount IS NOT NULL
-            AND abs(ma.amount - mb.amount) <= {tol} * greatest(ma.amount, mb.amount)) AS amount_close,
-           CASE WHEN greatest(ma.amount, mb.amount) > 0
-                THEN abs(ma.amount - mb.amount) / greatest(ma.amount, mb.amount) END AS amount_diff,
-           abs(datediff('day', ma.date_lo, mb.date_lo)) AS days_apart
-    FROM pairs p
-    JOIN _m ma ON ma.record_id = p.a JOIN _m mb ON mb.record_id = p.b
-    LEFT JOIN comp ON comp.a = p.a AND comp.b = p.b
-    LEFT JOIN hasc ca ON ca.record_id = p.a LEFT JOIN hasc cb ON cb.record_id = p.b
-    WHERE ma.article_id <> mb.article_id
-      AND (ma.county_key IS NULL OR mb.county_key IS NULL OR ma.county_key = mb.county_key)
-    """)
-    # 1. named mentions: similar names, and the same investor (or one side names none and the amounts agree)
-    con.execute("""CREATE OR REPLACE TEMP TABLE _e_name AS
-        SELECT a, b FROM _pf WHERE a_named AND b_named AND name_ok
-          AND (company_ok OR (company_missing AND amount_ok))""")
-    _components(con, "SELECT record_id AS node FROM _m WHERE pkey IS NOT NULL", "SELECT a, b FROM _e_name", "_c1")
-    # 2. an unnamed mention joins the project of a named one of the same investor: the one whose
-    #    amount agrees (closest amount, then nearest date), else the only candidate project
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE _attach AS
-    WITH cand AS (
-        SELECT CASE WHEN a_named THEN b ELSE a END AS u, CASE WHEN a_named THEN a ELSE b END AS n,
-               amount_close, amount_diff, days_apart
-        FROM _pf WHERE a_named <> b_named AND company_ok AND amount_ok
-    ), per_project AS (
-        SELECT c.u, l.label AS project, bool_or(c.amount_close) AS close,
-               min(c.amount_diff) AS diff, min(c.days_apart) AS days, min(c.n) AS n
-        FROM cand c JOIN _c1 l ON l.node = c.n GROUP BY c.u, l.label
-    ), ranked AS (
-        SELECT *, count(*) OVER (PARTITION BY u) AS n_projects,
-               row_number() OVER (PARTITION BY u ORDER BY close DESC, diff NULLS LAST, days NULLS LAST, project) AS rk
-        FROM per_project
-    )
-    SELECT u, project, n FROM ranked WHERE rk = 1 AND (close OR n_projects = 1)
-    """)
-    # 3. unnamed mentions left over: the same investor and agreeing amounts
-    con.execute("""CREATE OR REPLACE TEMP TABLE _e_unnamed AS
-        SELECT a, b FROM _pf WHERE NOT a_named AND NOT b_named AND company_ok AND amount_ok
-          AND a NOT IN (SELECT u FROM _attach) AND b NOT IN (SELECT u FROM _attach)""")
-    _components(con, """SELECT record_id AS node FROM _m WHERE pkey IS NULL
-                        AND record_id NOT IN (SELECT u FROM _attach)""",
-                "SELECT a, b FROM _e_unnamed", "_c3")
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE _label AS
-    SELECT node AS record_id, label, CASE WHEN label <> node THEN 'name' END AS linked_by FROM _c1
-    UNION ALL SELECT u, project, 'attach' FROM _attach
-    UNION ALL SELECT node, label, CASE WHEN label <> node THEN 'company' END FROM _c3
-    """)
-    con.execute("""
-    CREATE OR REPLACE TABLE project_links AS
-    SELECT a AS record_id, b AS linked_record_id, 'name' AS rule FROM _e_name
-    UNION ALL SELECT u, n, 'attach' FROM _attach
-    UNION ALL SELECT a, b, 'company' FROM _e_unnamed
-    ORDER BY 1, 2
-    """)
-    con.execute(f"""
-    CREATE OR REPLACE TABLE project_mentions AS
-    WITH m AS (
-        SELECT l.label, r.*, m.date AS mention_date, m.date_lo, m.date_hi, m.pkey, l.linked_by
-        FROM records r JOIN _m m USING (record_id) JOIN _label l USING (record_id)
-    ), o AS (
-        SELECT *, row_number() OVER (PARTITION BY label
-                                     ORDER BY date_lo NULLS LAST, date_hi NULLS LAST, record_id) AS mention_no
-        FROM m
-    )
-    SELECT first(record_id ORDER BY mention_no) OVER (PARTITION BY label) AS project_id,
-           mention_no::INTEGER AS mention_no, record_id, article_id, mention_date AS date, date_lo, date_hi,
-           stage, amount_yi, amount_text, company, companies, project, pkey AS project_key, sector,
-           county, county_code, city, city_code, province, linked_by
-    FROM o ORDER BY project_id, mention_no
-    """)
-    con.execute(f"""
-    CREATE OR REPLACE TABLE projects AS
-    WITH k AS (
-        SELECT project_id, count(*) AS n FROM project_mentions GROUP BY project_id
-    ), many AS (
-        SELECT pm.* FROM project_mentions pm JOIN k USING (project_id) WHERE k.n > 1
-    ), one AS (
-        SELECT pm.* FROM project_mentions pm JOIN k USING (project_id) WHERE k.n = 1
-    )
-    SELECT project_id, {_PROJECT_AGGREGATES}
-    FROM many GROUP BY project_id
-    UNION ALL
-    -- most projects have one mention: the same values without the ordered aggregates
-    SELECT project_id, project, company, list_sort(list_distinct(flatten([companies]))),
-           county, county_code, city, city_code, province, sector,
-           1::INTEGER, 1::INTEGER, date, date, date_lo, date_hi, stage, stage, [stage],
-           amount_yi, amount_yi, amount_yi,
-           CASE WHEN amount_yi IS NOT NULL THEN [{{'article_id': article_id, 'record_id': record_id, 'date': date,
-                'stage': stage, 'amount_yi': amount_yi, 'amount_text': amount_text}}] END,
-           [article_id], [record_id]
-    FROM one
-    ORDER BY project_id
-    """)
-    for t in ("_m", "_mc", "_g", "_pf", "_e_name", "_attach", "_e_unnamed", "_c1", "_c3", "_label",
-              "_company_core"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -717,8 +478,28 @@ def finish(con, out_dir: Path, official_dir: Path | None = OFFICIAL_DIR) -> None
     _create_regions(con)
     _create_article_regions(con)
     _create_official_figures(con, official_dir)
-    _create_projects(con)
+    create_projects(con)
     for sql in VIEWS:
         con.execute(sql)
+    export(con, out_dir)
+
+
+def update(con, out_dir: Path | None, article_ids: list[str]) -> None:
+    """The analysis tables after `article_ids` were stored into a database whose analysis tables
+    were built by `finish` with the same code and data (the write stage checks that): their rows
+    of article_regions are replaced and the projects of their cities matched again; regions and
+    official figures stay; the views are recreated. Equal to `finish` on the same database."""
+    for sql in MACROS:
+        con.execute(sql)
+    con.execute(COVERAGE_VIEW)
+    _create_article_regions(con, article_ids)
+    update_projects(con, article_ids)
+    for sql in VIEWS:
+        con.execute(sql)
+    export(con, out_dir)
+
+
+def export(con, out_dir: Path | None) -> None:
+    """The Parquet exports of the tables into out_dir (None: none)."""
     if out_dir is not None:
         _export_parquet(con, out_dir)

@@ -39,6 +39,9 @@ CHECKPOINT_THRESHOLD = os.environ.get("PIPELINE_CHECKPOINT", "1GB")
 # memory does not grow with the dump or the database (the environment variables override them)
 DUCKDB_MEMORY_LIMIT = os.environ.get("PIPELINE_DUCKDB_MEMORY", "192MB")
 DUCKDB_CLOSE_MEMORY_LIMIT = os.environ.get("PIPELINE_DUCKDB_CLOSE_MEMORY", "384MB")
+# a --db run that stores at most this share of the database's articles updates the analysis tables
+# for them (pipeline.database.update); more, and they are rebuilt
+INCREMENTAL_MAX_SHARE = float(os.environ.get("PIPELINE_INCREMENTAL_MAX_SHARE", "0.2"))
 CHECKPOINT_MEMORY = int(os.environ.get("PIPELINE_CHECKPOINT_MEMORY_MB", "128")) << 20
 # Chinese text defeats DuckDB's default string compression (FSST): it analyses, then stores the
 # text nearly raw, and that analysis made up most of a commit's time. zstd stores it smaller in
@@ -147,6 +150,24 @@ class Packed:
 pack = Packed          # pack(results): the name the batch and the bench use
 
 
+def _analysis_fingerprint() -> str:
+    """What the analysis tables depend on besides the stored rows: the analysis code (database.py,
+    projects.py) and the data it reads (official figures, the gazetteer)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    from . import projects
+
+    files = [Path(database.__file__), Path(projects.__file__)]
+    for folder in (database.OFFICIAL_DIR, Path(database.__file__).resolve().parent.parent / "rules" / "places"):
+        if folder.is_dir():
+            files += sorted(p for p in folder.rglob("*") if p.is_file())
+    for p in files:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 class Store:
     """The DuckDB database of one run."""
 
@@ -177,6 +198,7 @@ class Store:
         # seconds spent in each step of add_packed over the run (insert <table>, commit): the
         # bench reports where a load's time goes
         self.step_seconds: dict[str, float] = collections.defaultdict(float)
+        self.stored_ids: set[str] = set()       # articles stored (inserted or replaced) by this run
         self.hash_of: dict[str, str | None] = {}
         self.version_of: dict[str, str | None] = {}
         for aid, h, v in self.con.execute("SELECT article_id, content_hash, extractor FROM articles").fetchall():
@@ -205,6 +227,7 @@ class Store:
         # one contiguous chunk per column: DuckDB scans an Arrow table of many small chunks very slowly
         tables = {name: pa.concat_tables([sl[name] for sl in slices]).combine_chunks() for name in _MODELS}
         stored_before = any(i in self.hash_of for i in ids)
+        self.stored_ids.update(ids)
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -266,9 +289,62 @@ class Store:
         claims.sort(key=lambda c: int(c["claim_id"].rsplit("#c", 1)[1]))
         return ArticleResult(Article(**art), [Record(**r) for r in recs], [Claim(**c) for c in claims])
 
+    def _analysis_state(self) -> str | None:
+        """The fingerprint of the code and data the analysis tables were last built with."""
+        try:
+            row = self.con.execute("SELECT fingerprint FROM pipeline_state.analysis").fetchone()
+        except Exception:            # a database from before the table existed
+            return None
+        return row[0] if row else None
+
+    def fetch_many(self, article_ids: list[str]) -> list:
+        """The stored results of many articles, in the order given: three queries in all (over a
+        table of the ids), not three per article, read as Arrow."""
+        from .extract import ArticleResult
+
+        if not article_ids:
+            return []
+        ids = pa.table({"article_id": pa.array(article_ids, pa.string()),
+                        "wanted": pa.array(range(len(article_ids)), pa.int64())})
+        self.con.register("_wanted", ids)
+        try:
+            def rows(table: str) -> dict[str, list[dict]]:
+                rel = self.con.sql(f"SELECT t.* FROM {table} t JOIN _wanted USING (article_id)")
+                got = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
+                out: dict[str, list[dict]] = {}
+                decimals = _DECIMAL_COLUMNS.get(table, ())
+                for row in got.to_pylist():
+                    for c in decimals:
+                        if row.get(c) is not None:
+                            row[c] = float(row[c])
+                    out.setdefault(row["article_id"], []).append(row)
+                return out
+
+            arts, recs, claims = rows("articles"), rows("records"), rows("claims")
+        finally:
+            self.con.unregister("_wanted")
+        out = []
+        for aid in article_ids:
+            r = sorted(recs.get(aid, ()), key=lambda x: int(x["record_id"].rsplit("#r", 1)[1]))
+            c = sorted(claims.get(aid, ()), key=lambda x: int(x["claim_id"].rsplit("#c", 1)[1]))
+            out.append(ArticleResult(Article(**arts[aid][0]), [Record(**x) for x in r], [Claim(**x) for x in c]))
+        return out
+
     def close(self) -> None:
         self.con.execute(f"SET memory_limit = '{DUCKDB_CLOSE_MEMORY_LIMIT}'")     # the workers are gone
-        database.finish(self.con, self.out_dir)
+        current = _analysis_fingerprint()
+        same = not self.fresh and self._analysis_state() == current
+        if same and not self.stored_ids:
+            # nothing stored and the analysis code and data unchanged: the analysis tables are those
+            # of the database as it is; only this run's Parquet exports are written
+            database.export(self.con, self.out_dir)
+        elif same and len(self.stored_ids) <= INCREMENTAL_MAX_SHARE * max(1, len(self.hash_of)):
+            # a few articles stored: the analysis tables updated for them (equal to a rebuild)
+            database.update(self.con, self.out_dir, sorted(self.stored_ids))
+        else:
+            database.finish(self.con, self.out_dir)
+            self.con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
+            self.con.execute("CREATE OR REPLACE TABLE pipeline_state.analysis AS SELECT ? AS fingerprint", [current])
         self.con.execute("CHECKPOINT")
         self.con.close()
         if self.fresh:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import database, read
+from pipeline import database, projects, read
 from pipeline.extract import ArticleResult, extract_article
 from pipeline.models import Article, Claim, Record
 from pipeline.write import Store
@@ -409,7 +409,7 @@ def test_finish_twice_gives_the_same_tables(db, tmp_path):
 
 def _projects_by_aggregate(con):
     """projects computed the plain way: every project through the general GROUP BY."""
-    return q(con, f"SELECT project_id, {database._PROJECT_AGGREGATES} FROM project_mentions "
+    return q(con, f"SELECT project_id, {projects._PROJECT_AGGREGATES} FROM project_mentions "
                   "GROUP BY project_id ORDER BY project_id")
 
 

@@ -3,7 +3,7 @@
     python -m pipeline.bench [--mb 20] [--big-mb 320] [--out outputs] [--pkuseg-mb 2] [--seed N]
 
 Modules: corpus.py builds the corpora, measure.py runs each measurement in its own process,
-targets.py holds the targets and verdicts (issue 14), report.py prints the table, run.py runs it all.
+targets.py holds the targets and verdicts (issues 14 and 17), report.py prints the table, run.py runs it all.
 
 1. Builds deterministic corpora (a seeded RNG) under `OUT/bench/`:
    - the investment-only corpus of at least `--mb` MiB (`corpus-<mb>mb-seed<seed>.jsonl.gz`):
@@ -28,8 +28,10 @@ targets.py holds the targets and verdicts (issue 14), report.py prints the table
      run appending the new articles to the database of that dump, and the closing phase;
    - cold start for one article (median of 5), the pkuseg runs on the `--pkuseg-mb` slice, the
      Dask engine on that slice and on the large dump (per-worker throughput);
+   - the same dump again into its database (every article unchanged) and one new article into
+     it, at the two sizes (issue 17);
    - a projection: hours for one million articles of a whole paper's dump on this machine.
-3. Prints a table, writes `OUT/bench.json`, and says for each target of issue 14 whether it holds.
+3. Prints a table, writes `OUT/bench.json`, and says for each target of issues 14 and 17 whether it holds.
 
 Never run by `make test` (tests/test_bench.py checks the corpus builders; tests/test_pass_over.py
 checks on a mixed slice that passing over changes no output; nothing is timed in a test).

@@ -124,6 +124,17 @@ def format_table(r: dict) -> str:
             rows.append((f"memory, {label} {what}, --jobs {sc['jobs']}: tree peak PSS (RSS sum) / while extracting / "
                          f"closing phase", f"{_fmt(m['tree_pss_peak_mb'], ' MB')} ({_fmt(m['tree_rss_peak_mb'], ' MB')}) / "
                          f"{_fmt(m['run_peak_mb'], ' MB')} / {_fmt(m['closing_peak_mb'], ' MB')}", ""))
+    for size in ("small", "big"):
+        rr, one = sc.get(f"rerun_{size}"), sc.get(f"one_{size}")
+        base = sc.get(f"plain_{size}")
+        if rr and base:
+            rows.append((f"the same {base['corpus_mib']:g} MiB dump again into its --db (all unchanged): wall / "
+                         f"share of the first run / closing phase", f"{_fmt(rr['wall_s'], ' s')} / "
+                         f"{_fmt(100 * rr['share_of_first'], '%')} / {_fmt(rr['phases']['close_s'], ' s')}", ""))
+        if one and base:
+            rows.append((f"one new article into the database of {base['corpus_mib']:g} MiB: wall / tree peak PSS / "
+                         f"closing phase", f"{_fmt(one['wall_s'], ' s')} / {_fmt(one['tree_pss_peak_mb'], ' MB')} / "
+                         f"{_fmt(one['phases']['close_s'], ' s')}", ""))
     de = sc.get("engine_dask_big") or {}
     if "per_worker_articles_per_s" in de:
         rows.append((f"dask engine, local cluster, {de['workers']} workers, {de['corpus_mib']:g} MiB: articles/s per worker",
@@ -140,7 +151,7 @@ def format_table(r: dict) -> str:
         if i == 0:
             out.append("-" * (sum(w) + 4))
     out.append("")
-    out.append("targets (issue 14):")
+    out.append("targets (issues 14 and 17):")
     for t in r["targets"]:
         mark = "holds " if t["holds"] else "FAILS "
         note = f"  ({t['note']})" if t["note"] else ""

@@ -30,7 +30,8 @@ def _memory_and_scale(corpus: dict, mixed: dict, work: Path, cores: int, big_mb:
     jobs = min(2, cores)
     big = build_corpus(work / f"corpus-{big_mb:g}mb-seed{seed}.jsonl.gz", big_mb, seed)
     new = build_corpus(work / f"corpus-new-{NEW_MB:g}mb-seed{seed + 7}.jsonl.gz", NEW_MB, seed + 7)
-    out: dict = {"jobs": jobs, "big_corpus": big, "new_corpus": new}
+    one = write_slice(Path(new["path"]), work / "one-new-article.jsonl.gz", 1e-6)      # its first article
+    out: dict = {"jobs": jobs, "big_corpus": big, "new_corpus": new, "one_article": one}
     for label, c in (("small", corpus), ("big", big)):
         print(f"memory: plain run, {c['text_mib']} MiB, --jobs {jobs}...", file=sys.stderr)
         run = memory_run(c, work / f"mem-{label}", jobs)
@@ -41,6 +42,16 @@ def _memory_and_scale(corpus: dict, mixed: dict, work: Path, cores: int, big_mb:
         shutil.copy(work / f"mem-{label}" / "pipeline.duckdb", db)
         print(f"memory: {new['text_mib']} MiB of new articles appended to that database...", file=sys.stderr)
         out[f"append_{label}"] = memory_run(new, work / f"mem-{label}-append", jobs, db=db)
+        # issue 17: the same dump again into its database (every article unchanged), and one new
+        # article into it
+        for kind, corpus_of in (("rerun", c), ("one", one)):
+            copy = work / f"mem-{label}-{kind}.duckdb"
+            for p in work.glob(f"mem-{label}-{kind}.duckdb*"):
+                p.unlink()
+            shutil.copy(work / f"mem-{label}" / "pipeline.duckdb", copy)
+            print(f"incremental: {kind} into the {c['text_mib']} MiB database...", file=sys.stderr)
+            out[f"{kind}_{label}"] = memory_run(corpus_of, work / f"mem-{label}-{kind}", jobs, db=copy)
+        out[f"rerun_{label}"]["share_of_first"] = out[f"rerun_{label}"]["wall_s"] / run["wall_s"]
     print(f"mixed corpus ({mixed['text_mib']} MiB): plain jieba.lcut and --jobs 1...", file=sys.stderr)
     base = sub("_baseline", mixed["path"], "0", "0")
     one = run_cli([mixed["path"]], work / "mixed-jobs1", 1, "jieba")
@@ -139,9 +150,10 @@ def run_bench(mb: float, out_dir: Path, pkuseg_mb: float, seed: int, skip_pkuseg
     if not keep:          # the runs' outputs (about 250 MB); the corpus stays
         for d in ("jieba-jobs1", "jieba-jobs2", f"jieba-jobs{cores}", "pkuseg-jobs1", "pkuseg-jobs2",
                   f"pkuseg-jobs{cores}", "engine-dask", "engine-plain", "mem-small", "mem-big",
-                  "mem-small-append", "mem-big-append", "mixed-jobs1"):
+                  "mem-small-append", "mem-big-append", "mixed-jobs1", "mem-small-rerun", "mem-big-rerun",
+                  "mem-small-one", "mem-big-one"):
             shutil.rmtree(work / d, ignore_errors=True)
-        for p in work.glob("mem-*-append.duckdb*"):
+        for p in [*work.glob("mem-*-append.duckdb*"), *work.glob("mem-*-rerun.duckdb*"), *work.glob("mem-*-one.duckdb*")]:
             p.unlink()
     version_at_end = extractor_version.__wrapped__()
     result["extractor_version_at_end"] = version_at_end

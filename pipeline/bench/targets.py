@@ -9,6 +9,11 @@ TARGETS = {
     "cold_start_s": 1.0,
     "memory_flat": 1.15,                # tree peak at the large dump / at the small one
     "memory_max_mb": 1024.0,            # tree peak with --jobs 2
+    # issue 17
+    "rerun_share": 0.10,                # the same dump again into its --db / the first run
+    "one_article_flat": 1.5,            # one article into the large database / into the small one
+    "one_article_s": 2.0,
+    "one_article_mb": 500.0,
 }
 
 
@@ -68,6 +73,22 @@ def check_targets(r: dict) -> list[dict]:
                peak <= TARGETS["memory_max_mb"],
                f"the RSS sum, which counts the shared pages in every process: "
                f"{max(x.get('tree_rss_peak_mb') or 0 for x in (small, big)):.0f} MB")
+    for label in ("small", "big"):
+        rr = sc.get(f"rerun_{label}")
+        if rr and rr.get("share_of_first") is not None:
+            target(f"an unchanged dump again ({rr['corpus_mib']:g} MiB) <= 10% of its first run", round(rr["share_of_first"], 3),
+                   TARGETS["rerun_share"], rr["share_of_first"] <= TARGETS["rerun_share"],
+                   f"{rr['wall_s']:.1f} s, closing phase {rr['phases']['close_s']:.1f} s")
+    one_small, one_big = sc.get("one_small"), sc.get("one_big")
+    if one_small and one_big:
+        a, b = one_small["wall_s"], one_big["wall_s"]
+        target("one new article: at the large database within 1.5x of the small one", round(b / a, 3),
+               TARGETS["one_article_flat"], b / a <= TARGETS["one_article_flat"], f"{a:.2f} s -> {b:.2f} s")
+        for label, one in (("small", one_small), ("big", one_big)):
+            target(f"one new article into the {label} database < 2 s and 500 MB", round(one["wall_s"], 2),
+                   TARGETS["one_article_s"], one["wall_s"] < TARGETS["one_article_s"] and
+                   (one["tree_pss_peak_mb"] or 0) < TARGETS["one_article_mb"],
+                   f"{one['tree_pss_peak_mb'] or 0:.0f} MB; closing phase {one['phases']['close_s']:.2f} s")
     return out
 
 

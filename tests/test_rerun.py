@@ -1,0 +1,154 @@
+"""Re-running an unchanged dump into its --db, and appending to it (issue 17): the stored results are
+read back in bulk (Store.fetch_many), the outputs are byte-identical to the first run's; when the run
+stores nothing the analysis tables are left as they are, when it stores a few articles they are
+updated for them (unless the analysis code or its data changed: then rebuilt)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from test_batch import ROOT, query, run
+
+OUTPUTS = ("records.jsonl", "claims.jsonl", "articles.jsonl")
+
+
+def _tables(db: Path) -> dict:
+    return {t: query(db, f"SELECT * FROM {t} ORDER BY ALL")
+            for t in ("projects", "project_mentions", "article_regions")}
+
+
+def test_an_unchanged_dump_again_gives_the_same_outputs_and_analysis(tmp_path):
+    db = tmp_path / "store.duckdb"
+    dev = ROOT / "corpora" / "dev"
+    first = run("extract", dev, "--out", tmp_path / "o1", "--db", db)
+    built = _tables(db)
+    assert sum(len(v) for v in built.values()) > 50
+    again = run("extract", dev, "--out", tmp_path / "o2", "--db", db)
+    n = len(list(dev.glob("*.txt")))
+    assert f"{n} unchanged" in again.stderr, again.stderr
+    for name in OUTPUTS:
+        assert (tmp_path / "o1" / name).read_bytes() == (tmp_path / "o2" / name).read_bytes(), name
+    assert (tmp_path / "o2" / "records.parquet").exists()       # this run's exports are written
+    assert _tables(db) == built
+    assert "0 unchanged" in first.stderr
+
+
+def test_fetch_many_equals_fetch_one_by_one(tmp_path):
+    from pipeline.write import Store
+    db = tmp_path / "store.duckdb"
+    run("extract", ROOT / "corpora" / "dev", "--out", tmp_path / "o1", "--db", db)
+    store = Store(db, fresh=False, out_dir=tmp_path / "o1")
+    try:
+        ids = sorted(store.hash_of)[::-1]                       # any order: the results follow it
+        bulk = store.fetch_many(ids)
+        assert [r.article.article_id for r in bulk] == ids
+        for aid, res in zip(ids, bulk):
+            one = store.fetch(aid)
+            assert res.article == one.article and res.records == one.records and res.claims == one.claims
+    finally:
+        store.abandon()
+
+
+def test_the_analysis_is_rebuilt_when_an_article_is_stored_or_its_code_changed(tmp_path, monkeypatch):
+    from pipeline import database, write
+    db = tmp_path / "store.duckdb"
+    run("extract", ROOT / "corpora" / "dev", "--out", tmp_path / "o1", "--db", db)
+    calls = []
+    real_finish = database.finish
+    monkeypatch.setattr(database, "finish", lambda con, out: (calls.append(out), real_finish(con, out)))
+    write.Store(db, fresh=False, out_dir=tmp_path / "o2").close()          # nothing stored: kept
+    assert calls == []
+    monkeypatch.setattr(write, "_analysis_fingerprint", lambda: "other code or data")
+    write.Store(db, fresh=False, out_dir=tmp_path / "o3").close()          # fingerprint differs: rebuilt
+    assert calls == [tmp_path / "o3"]
+    updates = []
+    real_update = database.update
+    monkeypatch.setattr(database, "update", lambda con, out, ids: (updates.append(ids), real_update(con, out, ids)))
+    store = write.Store(db, fresh=False, out_dir=tmp_path / "o4")               # an article stored: updated
+    first = sorted(store.hash_of)[0]
+    store.add([store.fetch(first)])
+    store.close()
+    assert calls == [tmp_path / "o3"] and updates == [[first]]
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT fingerprint FROM pipeline_state.analysis").fetchall() == [("other code or data",)]
+    con.close()
+
+
+def _analysis(con) -> dict:
+    return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            for t in ("projects", "project_mentions", "project_links", "article_regions")}
+
+
+def _load(db: Path, results) -> None:
+    from pipeline.write import Store
+    store = Store(db, fresh=False, out_dir=db.parent)
+    store.add(results)
+    store.close()
+
+
+def _rebuilt(db: Path) -> dict:
+    """The analysis of the same database built from scratch."""
+    from pipeline import database
+    con = duckdb.connect(str(db))
+    database.finish(con, None)
+    out = _analysis(con)
+    con.close()
+    return out
+
+
+def test_appending_updates_the_analysis_as_a_rebuild_would(tmp_path):
+    """Hand-made articles with repeated projects (the same firm and project in three articles of one
+    city, signed, then started, then with another amount; a second city; an article without a
+    place), stored one at a time and then one replaced: after each step the incrementally updated
+    tables equal a full rebuild."""
+    from pipeline.extract import extract_article
+    from pipeline.read import RawArticle
+    texts = [
+        ("p1", "2021-03-02", "许昌市", "襄城县与恒远新材料集团签订了总投资12亿元的尼龙新材料产业园项目。"),
+        ("p2", "2021-09-10", "许昌市", "总投资12亿元的恒远新材料集团尼龙新材料产业园项目在襄城县开工建设。"),
+        ("p3", "2022-05-01", "许昌市", "恒远新材料集团尼龙新材料产业园项目投产,总投资13亿元。长葛市与百川集团签订了投资5亿元的再生铝项目。"),
+        ("q1", "2021-04-01", "廊坊市", "固安县与北京禾丰食品有限公司签订了总投资8亿元的净菜加工项目。"),
+        ("q2", "2021-11-01", "廊坊市", "北京禾丰食品有限公司投资8亿元的净菜加工项目在固安县开工。"),
+        ("z1", "2021-06-01", None, "华信集团签订了总投资3亿元的物流园项目。"),
+    ]
+    raws = {i: RawArticle(id=i, origin="-", text=t, date=d, region=r) for i, d, r, t in texts}
+    results = {i: extract_article(raw) for i, raw in raws.items()}
+    assert all(results[i].records for i in results)
+    db = tmp_path / "a.duckdb"
+    _load(db, [results["p1"]])                                   # the first load builds the tables
+    for i in ("p2", "q1", "p3", "z1", "q2"):
+        _load(db, [results[i]])
+        con = duckdb.connect(str(db), read_only=True)
+        got = _analysis(con)
+        con.close()
+        assert got == _rebuilt(db), i
+    con = duckdb.connect(str(db), read_only=True)
+    linked = con.execute("SELECT max(n_mentions) FROM projects WHERE company LIKE '恒远%'").fetchone()[0]
+    con.close()
+    assert linked == 3                                           # the three mentions are one project
+    # p2 replaced by a text whose project is another: p2's mention leaves the project
+    other = extract_article(RawArticle(id="p2", origin="-", text="襄城县与华夏陶瓷集团签订了总投资6亿元的陶瓷产业园项目。",
+                                       date="2021-09-10", region="许昌市"))
+    _load(db, [other])
+    con = duckdb.connect(str(db), read_only=True)
+    got = _analysis(con)
+    con.close()
+    assert got == _rebuilt(db)
+
+
+def test_appending_to_the_corpora_database_equals_a_rebuild(tmp_path):
+    """The corpora into a database, then one article of them again under a new text: updated tables
+    equal a rebuild."""
+    from pipeline.read import read_inputs
+    from pipeline.extract import extract_article
+    db = tmp_path / "c.duckdb"
+    run("extract", ROOT / "corpora" / "dev", "--out", tmp_path / "o", "--db", db)
+    raw = next(a for a in read_inputs([str(ROOT / "corpora" / "holdout")]) if a.text)
+    raw.id = "appended-one"
+    _load(db, [extract_article(raw)])
+    con = duckdb.connect(str(db), read_only=True)
+    got = _analysis(con)
+    con.close()
+    assert got == _rebuilt(db)
+    assert any(r[0] == "appended-one" for r in got["article_regions"])
