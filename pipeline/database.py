@@ -455,20 +455,38 @@ SELECT * FROM projects WHERE n_articles = 1 ORDER BY project_id
 # ---------------------------------------------------------------------------------------------
 # exports
 
-def _export_parquet(con, out_dir: Path) -> None:
-    """records.parquet and claims.parquet: the two tables as they are in the database."""
+def _export_parquet(con, out_dir: Path, article_ids: list[str] | None = None) -> None:
+    """records.parquet and claims.parquet: the rows of the two tables as they are in the database;
+    of the articles `article_ids` only (a --db run's own articles, the rows of its JSONL files),
+    all of them when None."""
+    import pyarrow as pa
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for table in ("records", "claims"):
-        final = out_dir / f"{table}.parquet"
-        tmp = out_dir / f".{table}.parquet.tmp"
-        con.execute(f"COPY (SELECT * FROM {table}) TO '{_sql_path(tmp)}' (FORMAT PARQUET)")
-        os.replace(tmp, final)
+    where = ""
+    if article_ids is not None:
+        con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
+        con.execute("CREATE OR REPLACE TABLE pipeline_state.run_articles (article_id VARCHAR)")
+        con.register("_run_ids", pa.table({"article_id": pa.array(list(article_ids), pa.string())}))
+        try:
+            con.execute("INSERT INTO pipeline_state.run_articles SELECT article_id FROM _run_ids")
+        finally:
+            con.unregister("_run_ids")
+        where = " WHERE article_id IN (SELECT article_id FROM pipeline_state.run_articles)"
+    try:
+        for table in ("records", "claims"):
+            final = out_dir / f"{table}.parquet"
+            tmp = out_dir / f".{table}.parquet.tmp"
+            con.execute(f"COPY (SELECT * FROM {table}{where}) TO '{_sql_path(tmp)}' (FORMAT PARQUET)")
+            os.replace(tmp, final)
+    finally:
+        if article_ids is not None:
+            con.execute("DROP TABLE IF EXISTS pipeline_state.run_articles")
 
 
 # ---------------------------------------------------------------------------------------------
 
-def finish(con, out_dir: Path, official_dir: Path | None = OFFICIAL_DIR) -> None:
+def finish(con, out_dir: Path, official_dir: Path | None = OFFICIAL_DIR, article_ids: list[str] | None = None) -> None:
     """(Re)create the analysis tables, views and Parquet exports after records and claims were
     loaded. `official_dir` is the folder of official-figure CSV files (default corpora/official/;
     None = no official figures). Safe to call again on the same database."""
@@ -481,10 +499,10 @@ def finish(con, out_dir: Path, official_dir: Path | None = OFFICIAL_DIR) -> None
     create_projects(con)
     for sql in VIEWS:
         con.execute(sql)
-    export(con, out_dir)
+    export(con, out_dir, article_ids)
 
 
-def update(con, out_dir: Path | None, article_ids: list[str]) -> None:
+def update(con, out_dir: Path | None, article_ids: list[str], run_ids: list[str] | None = None) -> None:
     """The analysis tables after `article_ids` were stored into a database whose analysis tables
     were built by `finish` with the same code and data (the write stage checks that): their rows
     of article_regions are replaced and the projects of their cities matched again; regions and
@@ -496,10 +514,10 @@ def update(con, out_dir: Path | None, article_ids: list[str]) -> None:
     update_projects(con, article_ids)
     for sql in VIEWS:
         con.execute(sql)
-    export(con, out_dir)
+    export(con, out_dir, run_ids)
 
 
-def export(con, out_dir: Path | None) -> None:
-    """The Parquet exports of the tables into out_dir (None: none)."""
+def export(con, out_dir: Path | None, article_ids: list[str] | None = None) -> None:
+    """The Parquet exports of the tables into out_dir (None: none), of `article_ids` only if given."""
     if out_dir is not None:
-        _export_parquet(con, out_dir)
+        _export_parquet(con, out_dir, article_ids)

@@ -199,6 +199,7 @@ class Store:
         # bench reports where a load's time goes
         self.step_seconds: dict[str, float] = collections.defaultdict(float)
         self.stored_ids: set[str] = set()       # articles stored (inserted or replaced) by this run
+        self.run_ids: set[str] = set()          # articles of this run not stored again (unchanged)
         self.hash_of: dict[str, str | None] = {}
         self.version_of: dict[str, str | None] = {}
         for aid, h, v in self.con.execute("SELECT article_id, content_hash, extractor FROM articles").fetchall():
@@ -297,6 +298,10 @@ class Store:
             return None
         return row[0] if row else None
 
+    def note_unchanged(self, article_ids) -> None:
+        """Articles of this run that were not stored again: their rows are part of its exports."""
+        self.run_ids.update(article_ids)
+
     def fetch_many(self, article_ids: list[str]) -> list:
         """The stored results of many articles, in the order given: three queries in all (over a
         table of the ids), not three per article, read as Arrow."""
@@ -334,15 +339,18 @@ class Store:
         self.con.execute(f"SET memory_limit = '{DUCKDB_CLOSE_MEMORY_LIMIT}'")     # the workers are gone
         current = _analysis_fingerprint()
         same = not self.fresh and self._analysis_state() == current
+        # the Parquet exports hold this run's articles (the rows of its JSONL files); a fresh
+        # database holds nothing else
+        run_ids = None if self.fresh else sorted(self.run_ids | self.stored_ids)
         if same and not self.stored_ids:
             # nothing stored and the analysis code and data unchanged: the analysis tables are those
             # of the database as it is; only this run's Parquet exports are written
-            database.export(self.con, self.out_dir)
+            database.export(self.con, self.out_dir, run_ids)
         elif same and len(self.stored_ids) <= INCREMENTAL_MAX_SHARE * max(1, len(self.hash_of)):
             # a few articles stored: the analysis tables updated for them (equal to a rebuild)
-            database.update(self.con, self.out_dir, sorted(self.stored_ids))
+            database.update(self.con, self.out_dir, sorted(self.stored_ids), run_ids)
         else:
-            database.finish(self.con, self.out_dir)
+            database.finish(self.con, self.out_dir, article_ids=run_ids)
             self.con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
             self.con.execute("CREATE OR REPLACE TABLE pipeline_state.analysis AS SELECT ? AS fingerprint", [current])
         self.con.execute("CHECKPOINT")

@@ -32,6 +32,12 @@ def test_an_unchanged_dump_again_gives_the_same_outputs_and_analysis(tmp_path):
     assert (tmp_path / "o2" / "records.parquet").exists()       # this run's exports are written
     assert _tables(db) == built
     assert "0 unchanged" in first.stderr
+    # an append: its Parquet exports hold its own articles' rows, as its JSONL files do
+    run("extract", ROOT / "corpora" / "holdout", "--out", tmp_path / "o3", "--db", db)
+    for table in ("records", "claims"):
+        rows = query(db, f"SELECT count(*), count(DISTINCT article_id) FROM '{tmp_path / 'o3' / (table + '.parquet')}'")[0]
+        lines = (tmp_path / "o3" / f"{table}.jsonl").read_text(encoding="utf-8").count("\n")
+        assert rows[0] == lines > 0, table
 
 
 def test_fetch_many_equals_fetch_one_by_one(tmp_path):
@@ -56,7 +62,7 @@ def test_the_analysis_is_rebuilt_when_an_article_is_stored_or_its_code_changed(t
     run("extract", ROOT / "corpora" / "dev", "--out", tmp_path / "o1", "--db", db)
     calls = []
     real_finish = database.finish
-    monkeypatch.setattr(database, "finish", lambda con, out: (calls.append(out), real_finish(con, out)))
+    monkeypatch.setattr(database, "finish", lambda con, out, **kw: (calls.append(out), real_finish(con, out, **kw)))
     write.Store(db, fresh=False, out_dir=tmp_path / "o2").close()          # nothing stored: kept
     assert calls == []
     monkeypatch.setattr(write, "_analysis_fingerprint", lambda: "other code or data")
@@ -64,7 +70,8 @@ def test_the_analysis_is_rebuilt_when_an_article_is_stored_or_its_code_changed(t
     assert calls == [tmp_path / "o3"]
     updates = []
     real_update = database.update
-    monkeypatch.setattr(database, "update", lambda con, out, ids: (updates.append(ids), real_update(con, out, ids)))
+    monkeypatch.setattr(database, "update", lambda con, out, ids, run_ids=None: (updates.append(ids),
+                                                                              real_update(con, out, ids, run_ids)))
     store = write.Store(db, fresh=False, out_dir=tmp_path / "o4")               # an article stored: updated
     first = sorted(store.hash_of)[0]
     store.add([store.fetch(first)])
