@@ -200,16 +200,36 @@ class Store:
         self.step_seconds: dict[str, float] = collections.defaultdict(float)
         self.stored_ids: set[str] = set()       # articles stored (inserted or replaced) by this run
         self.run_ids: set[str] = set()          # articles of this run not stored again (unchanged)
+        # what the database holds about the articles of the batch being planned (lookup): never the
+        # whole database, so that opening a large one costs nothing and memory stays flat
+        self.n_articles = self.con.execute("SELECT count(*) FROM articles").fetchall()[0][0]
         self.hash_of: dict[str, str | None] = {}
         self.version_of: dict[str, str | None] = {}
-        for aid, h, v in self.con.execute("SELECT article_id, content_hash, extractor FROM articles").fetchall():
-            self.hash_of[aid] = h
-            self.version_of[aid] = v
         self.id_of_hash: dict[str, str] = {}
-        for aid, h in self.con.execute(
-                "SELECT article_id, content_hash FROM articles WHERE status = 'ok' AND duplicate_of IS NULL "
-                "ORDER BY article_id").fetchall():
-            self.id_of_hash.setdefault(h, aid)
+
+    def lookup(self, raws) -> None:
+        """Load what the database holds about these articles (their ids, and their texts under other
+        ids) into hash_of, version_of and id_of_hash, in place of the previous batch's."""
+        self.hash_of, self.version_of, self.id_of_hash = {}, {}, {}
+        if not self.n_articles:
+            return
+        ids = [r.id for r in raws]
+        hashes = sorted({r.content_hash for r in raws if r.content_hash})
+        self.con.register("_look_ids", pa.table({"article_id": pa.array(ids, pa.string())}))
+        self.con.register("_look_hashes", pa.table({"content_hash": pa.array(hashes, pa.string())}))
+        try:
+            for aid, h, v in self.con.execute(
+                    "SELECT article_id, content_hash, extractor FROM articles "
+                    "WHERE article_id IN (SELECT article_id FROM _look_ids)").fetchall():
+                self.hash_of[aid] = h
+                self.version_of[aid] = v
+            for h, aid in self.con.execute(
+                    "SELECT content_hash, min(article_id) FROM articles WHERE status = 'ok' AND duplicate_of IS NULL "
+                    "AND content_hash IN (SELECT content_hash FROM _look_hashes) GROUP BY content_hash").fetchall():
+                self.id_of_hash[h] = aid
+        finally:
+            self.con.unregister("_look_ids")
+            self.con.unregister("_look_hashes")
 
     def add(self, results) -> None:
         """Store a batch of ArticleResults in one transaction (old rows of their ids replaced)."""
@@ -227,7 +247,7 @@ class Store:
         slices = [p.rows(i, j) for p, i, j in parts]
         # one contiguous chunk per column: DuckDB scans an Arrow table of many small chunks very slowly
         tables = {name: pa.concat_tables([sl[name] for sl in slices]).combine_chunks() for name in _MODELS}
-        stored_before = any(i in self.hash_of for i in ids)
+        stored_before = self.n_articles > 0      # the database held articles: replace their rows if these are stored
         self.stored_ids.update(ids)
         con = self.con
         con.execute("BEGIN TRANSACTION")
@@ -255,17 +275,10 @@ class Store:
         # committed rows stay in DuckDB's memory until a checkpoint writes them out: checkpoint when
         # they pass CHECKPOINT_MEMORY, so that memory does not grow with the run
         t0 = clock()
-        used = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0] or 0
+        used = con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()[0][0] or 0
         if used > CHECKPOINT_MEMORY:
             con.execute("CHECKPOINT")
             steps["checkpoint"] += clock() - t0
-        for p, i, j in parts:
-            for k in range(i, j):
-                aid, h = p.ids[k], p.hashes[k]
-                self.hash_of[aid] = h
-                self.version_of[aid] = p.versions[k]
-                if p.ok[k] and p.duplicate_of[k] is None and h:
-                    self.id_of_hash.setdefault(h, aid)
 
     def fetch(self, article_id: str):
         """The stored result of an article (for articles skipped because unchanged)."""
@@ -293,7 +306,7 @@ class Store:
     def _analysis_state(self) -> str | None:
         """The fingerprint of the code and data the analysis tables were last built with."""
         try:
-            row = self.con.execute("SELECT fingerprint FROM pipeline_state.analysis").fetchone()
+            row = (self.con.execute("SELECT fingerprint FROM pipeline_state.analysis").fetchall() or [None])[0]
         except Exception:            # a database from before the table existed
             return None
         return row[0] if row else None
@@ -346,7 +359,7 @@ class Store:
             # nothing stored and the analysis code and data unchanged: the analysis tables are those
             # of the database as it is; only this run's Parquet exports are written
             database.export(self.con, self.out_dir, run_ids)
-        elif same and len(self.stored_ids) <= INCREMENTAL_MAX_SHARE * max(1, len(self.hash_of)):
+        elif same and len(self.stored_ids) <= INCREMENTAL_MAX_SHARE * max(1, self.n_articles):
             # a few articles stored: the analysis tables updated for them (equal to a rebuild)
             database.update(self.con, self.out_dir, sorted(self.stored_ids), run_ids)
         else:
