@@ -100,12 +100,18 @@ _PROJECT_AGGREGATES = """
 """
 
 
-def _match(con, scope: str) -> None:
-    """The matcher over the records that satisfy `scope` (SQL on records' columns): _new_links,
-    _new_mentions, _new_projects (temporary), as the tables would hold for those records."""
+def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "project_mentions", "projects")) -> None:
+    """The matcher over the records that satisfy `scope` (SQL on records' columns): the tables
+    `out` (links, mentions, projects; stored tables, which DuckDB spills, not temporary ones) as
+    project_links, project_mentions and projects would hold for those records."""
+    links, mentions, projects = out
     # a view and tables of the state schema, not temporary ones: the cursor of _company_cores sees them
     con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
-    con.execute(f"CREATE OR REPLACE VIEW pipeline_state.scope AS SELECT * FROM records WHERE {scope}")
+    _drop_scope(con)
+    if scope == "TRUE":
+        con.execute("CREATE VIEW pipeline_state.scope AS SELECT * FROM records")
+    else:                   # the records of a few cities, once (a view would be evaluated at every use)
+        con.execute(f"CREATE TABLE pipeline_state.scope AS SELECT * FROM records WHERE {scope}")
     _company_cores(con)
     tol = AMOUNT_TOLERANCE
     # one row per record: what the matcher looks at
@@ -218,15 +224,15 @@ def _match(con, scope: str) -> None:
     UNION ALL SELECT u, project, 'attach' FROM _attach
     UNION ALL SELECT node, label, CASE WHEN label <> node THEN 'company' END FROM _c3
     """)
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE _new_links AS
+    con.execute(f"""
+    CREATE OR REPLACE TABLE {links} AS
     SELECT a AS record_id, b AS linked_record_id, 'name' AS rule FROM _e_name
     UNION ALL SELECT u, n, 'attach' FROM _attach
     UNION ALL SELECT a, b, 'company' FROM _e_unnamed
     ORDER BY 1, 2
     """)
-    con.execute("""
-    CREATE OR REPLACE TEMP TABLE _new_mentions AS
+    con.execute(f"""
+    CREATE OR REPLACE TABLE {mentions} AS
     WITH m AS (
         SELECT l.label, r.*, m.date AS mention_date, m.date_lo, m.date_hi, m.pkey, l.linked_by
         FROM pipeline_state.scope r JOIN _m m USING (record_id) JOIN _label l USING (record_id)
@@ -242,13 +248,13 @@ def _match(con, scope: str) -> None:
     FROM o ORDER BY project_id, mention_no
     """)
     con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE _new_projects AS
+    CREATE OR REPLACE TABLE {projects} AS
     WITH k AS (
-        SELECT project_id, count(*) AS n FROM _new_mentions GROUP BY project_id
+        SELECT project_id, count(*) AS n FROM {mentions} GROUP BY project_id
     ), many AS (
-        SELECT pm.* FROM _new_mentions pm JOIN k USING (project_id) WHERE k.n > 1
+        SELECT pm.* FROM {mentions} pm JOIN k USING (project_id) WHERE k.n > 1
     ), one AS (
-        SELECT pm.* FROM _new_mentions pm JOIN k USING (project_id) WHERE k.n = 1
+        SELECT pm.* FROM {mentions} pm JOIN k USING (project_id) WHERE k.n = 1
     )
     SELECT project_id, {_PROJECT_AGGREGATES}
     FROM many GROUP BY project_id
@@ -269,21 +275,30 @@ def _match(con, scope: str) -> None:
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-_OUT = (("project_links", "_new_links", "1, 2"), ("project_mentions", "_new_mentions", "project_id, mention_no"),
-        ("projects", "_new_projects", "project_id"))
+# when the cities an update touches hold more than this share of the records, the tables are rebuilt
+UPDATE_MAX_SHARE = 0.25
+
+_NEW = ("pipeline_state.new_links", "pipeline_state.new_mentions", "pipeline_state.new_projects")
+_OUT = (("project_links", _NEW[0], "1, 2"), ("project_mentions", _NEW[1], "project_id, mention_no"),
+        ("projects", _NEW[2], "project_id"))
+
+
+def _drop_scope(con) -> None:
+    kind = con.execute("SELECT table_type FROM information_schema.tables "
+                       "WHERE table_schema = 'pipeline_state' AND table_name = 'scope'").fetchall()
+    if kind:
+        con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} pipeline_state.scope")
 
 
 def _drop(con) -> None:
-    con.execute("DROP VIEW IF EXISTS pipeline_state.scope")
-    for t in ("_new_links", "_new_mentions", "_new_projects", "_old", "pipeline_state.cities", "pipeline_state.changed"):
+    _drop_scope(con)
+    for t in (*_NEW, "_old", "pipeline_state.cities", "pipeline_state.changed"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 def create_projects(con) -> None:
     """project_links, project_mentions and projects over all the records."""
     _match(con, "TRUE")
-    for table, new, order in _OUT:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {new} ORDER BY {order}")
     _drop(con)
 
 
@@ -308,7 +323,12 @@ def update_projects(con, article_ids: list[str]) -> None:
         UNION SELECT DISTINCT city_code FROM project_mentions
               WHERE article_id IN (SELECT article_id FROM pipeline_state.changed) AND city_code IS NOT NULL""")
     scope = "city_code IN (SELECT city_code FROM pipeline_state.cities) OR article_id IN (SELECT article_id FROM pipeline_state.changed)"
-    _match(con, scope)
+    share = con.execute(f"SELECT count(*) FILTER (WHERE {scope}) / greatest(count(*), 1) FROM records").fetchall()[0][0]
+    if share > UPDATE_MAX_SHARE:
+        _drop(con)
+        create_projects(con)        # the cities touched hold most records: a rebuild is cheaper
+        return
+    _match(con, scope, _NEW)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _old AS SELECT record_id, project_id FROM project_mentions WHERE {scope}")
     con.execute("DELETE FROM project_links WHERE record_id IN (SELECT record_id FROM _old)")
     con.execute("DELETE FROM projects WHERE project_id IN (SELECT project_id FROM _old)")
