@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(VPY) -m pipeline regress
 	$(VPY) -m pytest
 
-# Throughput, memory, DuckDB load rate and cold start (docs/scaling.md): about 8 minutes on 2 cores;
+# Throughput, memory at two dump sizes, incremental runs and cold start (docs/scaling.md): about 50 minutes on 2 cores;
 # figures in $(OUT)/bench.json. Never part of `make test`.
 bench: $(STAMP)
 	$(VPY) -m pipeline.bench --out $(OUT)
