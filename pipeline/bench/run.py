@@ -36,29 +36,24 @@ def _memory_and_scale(corpus: dict, mixed: dict, work: Path, cores: int, big_mb:
         print(f"memory: plain run, {c['text_mib']} MiB, --jobs {jobs}...", file=sys.stderr)
         run = memory_run(c, work / f"mem-{label}", jobs)
         out[f"plain_{label}"] = run
-        db = work / f"mem-{label}-append.duckdb"
-        for p in work.glob(f"mem-{label}-append.duckdb*"):
-            p.unlink()
-        shutil.copy(work / f"mem-{label}" / "pipeline.duckdb", db)
-        print(f"memory: {new['text_mib']} MiB of new articles appended to that database...", file=sys.stderr)
-        out[f"append_{label}"] = memory_run(new, work / f"mem-{label}-append", jobs, db=db)
-        # issue 17: the same dump again into its database (every article unchanged), and one new
-        # article into it
-        for kind, corpus_of in (("rerun", c), ("one", one)):
+        # new articles appended to the database of that dump; issue 17: the same dump again into
+        # it (every article unchanged), and one new article into it; each into its own copy
+        for kind, corpus_of, what in (("append", new, f"{new['text_mib']} MiB of new articles appended"),
+                                      ("rerun", c, "the same dump again"), ("one", one, "one new article")):
             copy = work / f"mem-{label}-{kind}.duckdb"
             for p in work.glob(f"mem-{label}-{kind}.duckdb*"):
                 p.unlink()
             shutil.copy(work / f"mem-{label}" / "pipeline.duckdb", copy)
-            print(f"incremental: {kind} into the {c['text_mib']} MiB database...", file=sys.stderr)
+            print(f"{what} into the database of {c['text_mib']} MiB...", file=sys.stderr)
             out[f"{kind}_{label}"] = memory_run(corpus_of, work / f"mem-{label}-{kind}", jobs, db=copy)
         out[f"rerun_{label}"]["share_of_first"] = out[f"rerun_{label}"]["wall_s"] / run["wall_s"]
     print(f"mixed corpus ({mixed['text_mib']} MiB): plain jieba.lcut and --jobs 1...", file=sys.stderr)
     base = sub("_baseline", mixed["path"], "0", "0")
-    one = run_cli([mixed["path"]], work / "mixed-jobs1", 1, "jieba")
+    mixed_run = run_cli([mixed["path"]], work / "mixed-jobs1", 1, "jieba")
     phases = json.loads((work / "mixed-jobs1.timings.json").read_text(encoding="utf-8"))
     out["mixed"] = {"corpus": mixed, "jieba_chars_per_s": rate(base["chars"], base["seconds"]),
-                    "jobs1_wall_s": one.wall, "jobs1_chars_per_s": rate(mixed["chars"], one.wall),
-                    "jobs1_articles_per_s": rate(mixed["articles"], one.wall), "phases": phases}
+                    "jobs1_wall_s": mixed_run.wall, "jobs1_chars_per_s": rate(mixed["chars"], mixed_run.wall),
+                    "jobs1_articles_per_s": rate(mixed["articles"], mixed_run.wall), "phases": phases}
     out["mixed"]["ratio_to_jieba"] = out["mixed"]["jobs1_chars_per_s"] / out["mixed"]["jieba_chars_per_s"]
     print(f"dask engine, local cluster, {big['text_mib']} MiB...", file=sys.stderr)
     out["engine_dask_big"] = engine_run(big, work, jobs, plain_wall_s=out["plain_big"]["wall_s"])
