@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from .projects import create_projects, update_projects
+from .projects import article_table, create_projects, update_projects
 
 DECIMAL = "DECIMAL(18,6)"
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,10 +146,8 @@ def _create_article_regions(con, article_ids: list[str] | None = None) -> None:
 
     only = ""
     if article_ids is not None:
-        con.register("_region_ids", pa.table({"article_id": pa.array(list(article_ids), pa.string())}))
-        con.execute("CREATE OR REPLACE TEMP TABLE _region_ids_t AS SELECT article_id FROM _region_ids")
-        con.unregister("_region_ids")
-        only = " AND article_id IN (SELECT article_id FROM _region_ids_t)"
+        ids = article_table(con, "region_articles", article_ids)
+        only = f" AND article_id IN (SELECT article_id FROM {ids})"
     names = [r[0] for r in con.execute(
         f"SELECT DISTINCT region FROM articles WHERE region IS NOT NULL AND trim(region) <> ''{only}").fetchall()]
     rows = {k: [] for k in ("region", "name", "level", "code", "county_code", "city_code", "province_code")}
@@ -178,12 +176,12 @@ def _create_article_regions(con, article_ids: list[str] | None = None) -> None:
         if article_ids is None:
             con.execute(f"CREATE OR REPLACE TABLE article_regions AS {select} ORDER BY a.article_id")
         else:
-            con.execute("DELETE FROM article_regions WHERE article_id IN (SELECT article_id FROM _region_ids_t)")
-            con.execute(f"INSERT INTO article_regions {select} WHERE a.article_id IN (SELECT article_id FROM _region_ids_t) "
+            con.execute(f"DELETE FROM article_regions WHERE article_id IN (SELECT article_id FROM {ids})")
+            con.execute(f"INSERT INTO article_regions {select} WHERE a.article_id IN (SELECT article_id FROM {ids}) "
                         "ORDER BY a.article_id")
     finally:
         con.unregister("_region_names")
-        con.execute("DROP TABLE IF EXISTS _region_ids_t")
+        con.execute("DROP TABLE IF EXISTS pipeline_state.region_articles")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -459,20 +457,12 @@ def _export_parquet(con, out_dir: Path, article_ids: list[str] | None = None) ->
     """records.parquet and claims.parquet: the rows of the two tables as they are in the database;
     of the articles `article_ids` only (a --db run's own articles, the rows of its JSONL files),
     all of them when None."""
-    import pyarrow as pa
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     where = ""
     if article_ids is not None:
-        con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
-        con.execute("CREATE OR REPLACE TABLE pipeline_state.run_articles (article_id VARCHAR)")
-        con.register("_run_ids", pa.table({"article_id": pa.array(list(article_ids), pa.string())}))
-        try:
-            con.execute("INSERT INTO pipeline_state.run_articles SELECT article_id FROM _run_ids")
-        finally:
-            con.unregister("_run_ids")
-        where = " WHERE article_id IN (SELECT article_id FROM pipeline_state.run_articles)"
+        where = f" WHERE article_id IN (SELECT article_id FROM {article_table(con, 'run_articles', article_ids)})"
     try:
         for table in ("records", "claims"):
             final = out_dir / f"{table}.parquet"

@@ -100,6 +100,22 @@ _PROJECT_AGGREGATES = """
 """
 
 
+def article_table(con, name: str, article_ids) -> str:
+    """pipeline_state.<name>(article_id): the given ids as a stored table (visible to every cursor
+    of the connection); returns its qualified name."""
+    import pyarrow as pa
+
+    table = f"pipeline_state.{name}"
+    con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
+    con.execute(f"CREATE OR REPLACE TABLE {table} (article_id VARCHAR)")
+    con.register("_ids_arrow", pa.table({"article_id": pa.array(list(article_ids), pa.string())}))
+    try:
+        con.execute(f"INSERT INTO {table} SELECT article_id FROM _ids_arrow")
+    finally:
+        con.unregister("_ids_arrow")
+    return table
+
+
 def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "project_mentions", "projects")) -> None:
     """The matcher over the records that satisfy `scope` (SQL on records' columns): the tables
     `out` (links, mentions, projects; stored tables, which DuckDB spills, not temporary ones) as
@@ -305,19 +321,11 @@ def create_projects(con) -> None:
 def update_projects(con, article_ids: list[str]) -> None:
     """The three tables after `article_ids` were stored: the projects of the cities their records
     lie in, now or before, are matched again; the others stay as they are."""
-    import pyarrow as pa
-
     have = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
     if not {"project_links", "project_mentions", "projects"} <= have:
         create_projects(con)
         return
-    con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
-    con.execute("CREATE OR REPLACE TABLE pipeline_state.changed (article_id VARCHAR)")
-    con.register("_changed_arrow", pa.table({"article_id": pa.array(list(article_ids), pa.string())}))
-    try:
-        con.execute("INSERT INTO pipeline_state.changed SELECT article_id FROM _changed_arrow")
-    finally:
-        con.unregister("_changed_arrow")
+    article_table(con, "changed", article_ids)
     con.execute("""CREATE OR REPLACE TABLE pipeline_state.cities AS
         SELECT DISTINCT city_code FROM records WHERE article_id IN (SELECT article_id FROM pipeline_state.changed) AND city_code IS NOT NULL
         UNION SELECT DISTINCT city_code FROM project_mentions
