@@ -1,24 +1,41 @@
 """Read stage: turn input paths into raw articles.
 
-Inputs: `.txt` (one article, optional sidecar `NAME.meta.json`), `.jsonl` / `.jsonl.gz` (one
-article per line), folders (recursively, in sorted order). Anything that cannot be read becomes
-a RawArticle with `error` set, so that every input is accounted for and the batch goes on.
+Inputs: `.txt` (one article, optional sidecar `NAME.meta.json`), `.jsonl` (one article per line),
+`.html`, and the forms of `readers/` (tables, web archives, PDFs, images), any of them compressed
+(told by content) or in a `.zip`; folders are searched recursively, in sorted order. `read_source`
+dispatches one input by its form. Anything that cannot be read becomes a RawArticle with `error`
+set, so that every input is accounted for and the batch goes on.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import sys
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-ARTICLE_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz", ".html", ".htm")
+from .readers import ReadOptions, Source
+from .readers.containers import ZIP_MAGIC, decompressed, read_errors, strip_compression_suffix, zip_members
+
+# the forms read, by the name's suffix once compression suffixes (.gz, .bz2, .xz, .zst) are taken off;
+# compression, zip, PDF, images, WARC and Parquet are also told by their first bytes
+TEXT_SUFFIXES = (".txt",)
+JSONL_SUFFIXES = (".jsonl",)
+HTML_SUFFIXES = (".html", ".htm")
+TABLE_SUFFIXES = (".csv", ".tsv", ".parquet")
+WARC_SUFFIXES = (".warc", ".arc")
+PDF_SUFFIXES = (".pdf",)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+ZIP_SUFFIXES = (".zip",)
+ARTICLE_SUFFIXES = (TEXT_SUFFIXES + JSONL_SUFFIXES + HTML_SUFFIXES + TABLE_SUFFIXES + WARC_SUFFIXES
+                    + PDF_SUFFIXES + IMAGE_SUFFIXES + ZIP_SUFFIXES)
 # files that live beside articles but are not articles
 SIDE_SUFFIXES = (".meta.json", ".gold.json")
 MAX_ARTICLE_CHARS = 2_000_000   # longer texts are refused with a clear reason (see README)
+MAX_WHOLE_BYTES = 64 << 20      # a .txt or .html file larger than this is refused before decoding
+MAX_LINE_BYTES = 16 << 20       # a longer JSONL line is refused (its article could not be within the limit)
+MAX_LAYERS = 4                  # layers of compression unwrapped (a .jsonl.gz.xz has two)
 META_KEYS = ("id", "title", "date", "source", "region")
 
 
@@ -45,11 +62,11 @@ class UsageError(Exception):
     """A problem with the command line itself (missing input path...)."""
 
 
-def is_article_file(path: Path) -> bool:
-    name = path.name
+def is_article_file(path: Path | str) -> bool:
+    name = (path.name if isinstance(path, Path) else path).lower()
     if name.endswith(SIDE_SUFFIXES):
         return False
-    return name.endswith(ARTICLE_SUFFIXES)
+    return strip_compression_suffix(name).endswith(ARTICLE_SUFFIXES)
 
 
 def expand_inputs(inputs: list[str]) -> list[Path]:
@@ -119,23 +136,46 @@ def _from_mapping(obj: dict, default_id: str, origin: str) -> RawArticle:
 
 
 def read_txt(path: Path) -> RawArticle:
-    art = RawArticle(id=path.name[: -len(".txt")], origin=str(path))
-    meta_path = path.with_name(art.id + ".meta.json")
+    """One .txt article file on disk (with its NAME.meta.json sidecar, if any)."""
+    return _read_txt(Source.of_file(path))
+
+
+def _read_txt(src: Source) -> RawArticle:
+    art = RawArticle(id=src.stem, origin=src.origin)
     try:
-        data = path.read_bytes()
-        art.text, art.encoding = decode_bytes(data)
-    except (OSError, ValueError) as exc:
-        art.error = f"cannot read {path}: {exc}"
+        art.text, art.encoding = decode_bytes(src.read_bytes(MAX_WHOLE_BYTES))
+    except (OSError, ValueError) + read_errors() as exc:
+        art.error = f"cannot read {src.origin}: {exc}"
         return art
-    if meta_path.exists():
-        art.error = read_txt_meta(meta_path, art)
+    art.error = _apply_sidecar(src, art)
     return art
 
 
-def read_txt_meta(meta_path: Path, art: RawArticle) -> str | None:
-    """Apply a NAME.meta.json sidecar to an article; returns an error message or None."""
+def _apply_sidecar(src: Source, art: RawArticle) -> str | None:
+    """The NAME.meta.json beside the article, if there is one; returns an error message or None."""
+    name = art.id + ".meta.json"
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8-sig"))
+        data = src.sibling(name) if src.sibling else None
+    except (OSError, ValueError) + read_errors() as exc:
+        return f"bad sidecar {name}: {exc}"
+    if data is None:
+        return None
+    return apply_meta(data, name, art)
+
+
+def read_txt_meta(meta_path: Path, art: RawArticle) -> str | None:
+    """Apply a NAME.meta.json sidecar file to an article; returns an error message or None."""
+    try:
+        data = meta_path.read_bytes()
+    except OSError as exc:
+        return f"bad sidecar {meta_path.name}: {exc}"
+    return apply_meta(data, meta_path.name, art)
+
+
+def apply_meta(data: bytes, name: str, art: RawArticle) -> str | None:
+    """Apply the bytes of a NAME.meta.json sidecar to an article; returns an error message or None."""
+    try:
+        meta = json.loads(data.decode("utf-8-sig"))
         if not isinstance(meta, dict):
             raise ValueError("sidecar is not a JSON object")
         for key in META_KEYS:
@@ -144,46 +184,42 @@ def read_txt_meta(meta_path: Path, art: RawArticle) -> str | None:
                 art.id = val or art.id
             elif val is not None:
                 setattr(art, key, val)
-    except (OSError, ValueError) as exc:
-        return f"bad sidecar {meta_path.name}: {exc}"
+    except ValueError as exc:          # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return f"bad sidecar {name}: {exc}"
     return None
 
 
-def _open_binary(path: Path):
-    if str(path) == "-":
-        import contextlib
-        return contextlib.nullcontext(sys.stdin.buffer)
-    if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
-
-
 def read_html(path: Path) -> RawArticle:
+    """An HTML page on disk (see `_read_html`)."""
+    return _read_html(Source.of_file(path))
+
+
+def _read_html(src: Source) -> RawArticle:
     """An HTML page: body text, title and date from the page; sidecar metadata wins if present."""
     from .htmlpage import parse_html
 
-    stem = path.name.rsplit(".", 1)[0]
-    art = RawArticle(id=stem, origin=str(path))
+    art = RawArticle(id=src.stem, origin=src.origin)
     try:
-        data = path.read_bytes()
-        declared = regex_charset(data)
-        if declared and declared.lower().replace("-", "") in ("gb2312", "gbk", "gb18030"):
-            try:
-                page, art.encoding = data.decode("gb18030"), "gb18030"
-            except UnicodeDecodeError:
-                page, art.encoding = decode_bytes(data)
-        else:
-            page, art.encoding = decode_bytes(data)
-        art.text, art.title, art.date = parse_html(page)
-    except (OSError, ValueError) as exc:
-        art.error = f"cannot read {path}: {exc}"
+        data = src.read_bytes(MAX_WHOLE_BYTES)
+        art.text, art.encoding = decode_page(data)
+        art.text, art.title, art.date = parse_html(art.text)
+    except (OSError, ValueError) + read_errors() as exc:
+        art.error = f"cannot read {src.origin}: {exc}"
         return art
-    meta_path = path.with_name(stem + ".meta.json")
-    if meta_path.exists():
-        sidecar = read_txt_meta(meta_path, art)
-        if sidecar:
-            art.error = sidecar
+    art.error = _apply_sidecar(src, art)
     return art
+
+
+def decode_page(data: bytes) -> tuple[str, str]:
+    """Decode the bytes of an HTML page: its declared charset when it is a GB one, else as
+    `decode_bytes` does. Returns (text, encoding)."""
+    declared = regex_charset(data)
+    if declared and declared.lower().replace("-", "").replace("_", "") in ("gb2312", "gbk", "gb18030"):
+        try:
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError:
+            pass
+    return decode_bytes(data)
 
 
 def regex_charset(data: bytes) -> str | None:
@@ -193,13 +229,44 @@ def regex_charset(data: bytes) -> str | None:
 
 
 def read_jsonl(path: Path) -> Iterator[RawArticle]:
-    stem = "stdin" if str(path) == "-" else path.name.split(".jsonl")[0]
+    """A JSONL file on disk, or `-` for stdin."""
+    if str(path) == "-":
+        src = Source(name="stdin.jsonl", origin="-", opener=lambda: _Unclosed(sys.stdin.buffer))
+        return _read_jsonl(src, "stdin")
+    return _read_jsonl(Source.of_file(path), None)
+
+
+class _Unclosed:
+    """stdin as a context manager that does not close it."""
+
+    def __init__(self, fh):
+        self.fh = fh
+
+    def __enter__(self):
+        return self.fh
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _read_jsonl(src: Source, stem: str | None) -> Iterator[RawArticle]:
+    stem = stem or src.name.split(".jsonl")[0]
     lineno = 0
     try:
-        with _open_binary(path) as fh:
-            for lineno, raw in enumerate(fh, start=1):
-                origin = f"{path}:{lineno}"
+        with src.open() as fh:
+            while True:
+                raw = fh.readline(MAX_LINE_BYTES + 1)
+                if not raw:
+                    break
+                lineno += 1
+                origin = f"{src.origin}:{lineno}"
                 default_id = f"{stem}:{lineno}"
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    while raw and not raw.endswith(b"\n"):     # the rest of the line, in bounded pieces
+                        raw = fh.readline(MAX_LINE_BYTES)
+                    yield RawArticle(id=default_id, origin=origin,
+                                     error=f"line {lineno} is longer than {MAX_LINE_BYTES} bytes (refused)")
+                    continue
                 if not raw.strip():
                     continue
                 try:
@@ -210,23 +277,94 @@ def read_jsonl(path: Path) -> Iterator[RawArticle]:
                                      error=f"malformed JSONL at line {lineno}: {exc}")
                     continue
                 yield _from_mapping(obj, default_id, origin)
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        yield RawArticle(id=f"{stem}:{lineno + 1}", origin=f"{path}:{lineno + 1}",
-                         error=f"cannot read {path} after line {lineno}: {exc or type(exc).__name__}")
+    except read_errors() as exc:
+        yield RawArticle(id=f"{stem}:{lineno + 1}", origin=f"{src.origin}:{lineno + 1}",
+                         error=f"cannot read {src.origin} after line {lineno}: {exc or type(exc).__name__}")
 
 
-def read_inputs(inputs: list[str]) -> Iterator[RawArticle]:
+def read_inputs(inputs: list[str], options: ReadOptions | None = None) -> Iterator[RawArticle]:
     """All raw articles of the inputs, in a deterministic order."""
+    options = options or ReadOptions()
     for path in expand_inputs(inputs):
-        name = path.name
         if str(path) == "-":
             yield from read_jsonl(path)
-        elif name.endswith(".txt"):
-            yield read_txt(path)
-        elif name.endswith((".html", ".htm")):
-            yield read_html(path)
-        elif name.endswith((".jsonl", ".jsonl.gz")):
-            yield from read_jsonl(path)
         else:
-            yield RawArticle(id=name, origin=str(path),
-                             error=f"unsupported input type: {name} (expected .txt, .html, .jsonl, .jsonl.gz)")
+            yield from read_source(Source.of_file(path), options)
+
+
+def read_source(src: Source, options: ReadOptions, depth: int = 0) -> Iterator[RawArticle]:
+    """The articles of one input, by its form: its first bytes first (compression, zip, PDF,
+    images, WARC, Parquet), else its name."""
+    for _ in range(MAX_LAYERS):
+        try:
+            head = _head(src)
+        except (OSError, ValueError) + read_errors() as exc:
+            yield _failed(src, f"cannot read {src.origin}: {exc}")
+            return
+        inner = decompressed(src, head)
+        if inner is src:
+            break
+        src = inner
+    else:
+        yield _failed(src, f"more than {MAX_LAYERS} layers of compression (refused)")
+        return
+    form = form_of(src.name, head)
+    if form == "zip":
+        for member in zip_members(src, depth):
+            if isinstance(member, tuple):
+                name, origin, reason = member
+                yield RawArticle(id=name.rsplit(".", 1)[0], origin=origin, error=reason)
+            elif is_article_file(member.name):
+                yield from read_source(member, options, depth + 1)
+        return
+    if form == "txt":
+        yield _read_txt(src)
+    elif form == "html":
+        yield _read_html(src)
+    elif form == "jsonl":
+        yield from _read_jsonl(src, None)
+    elif form == "table":
+        from .readers.tables import read_table
+        yield from read_table(src, options)
+    elif form == "warc":
+        from .readers.warc import read_warc
+        yield from read_warc(src, options)
+    elif form == "pdf":
+        from .readers.pdf import read_pdf
+        yield from read_pdf(src, options)
+    elif form == "image":
+        from .readers.ocr import read_image
+        yield from read_image(src, options)
+    else:
+        yield _failed(src, f"unsupported input type: {src.name} (expected {', '.join(ARTICLE_SUFFIXES)}, "
+                           f"or any of them compressed with gzip, bzip2, xz or zstd)")
+
+
+def form_of(name: str, head: bytes) -> str | None:
+    """The form of an input: by its first bytes where they tell, else by its name."""
+    if head.startswith(ZIP_MAGIC):
+        return "zip"
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")):
+        return "image"
+    if head.startswith((b"WARC/", b"filedesc://")):
+        return "warc"
+    if head.startswith(b"PAR1"):
+        return "table"
+    low = name.lower()
+    for form, suffixes in (("txt", TEXT_SUFFIXES), ("jsonl", JSONL_SUFFIXES), ("html", HTML_SUFFIXES),
+                           ("table", TABLE_SUFFIXES), ("warc", WARC_SUFFIXES), ("pdf", PDF_SUFFIXES),
+                           ("image", IMAGE_SUFFIXES), ("zip", ZIP_SUFFIXES)):
+        if low.endswith(suffixes):
+            return form
+    return None
+
+
+def _head(src: Source, n: int = 16) -> bytes:
+    with src.open() as fh:
+        return fh.read(n)
+
+
+def _failed(src: Source, reason: str) -> RawArticle:
+    return RawArticle(id=src.stem, origin=src.origin, error=reason)
