@@ -20,6 +20,7 @@ from pathlib import Path
 from .extract import ArticleResult, extract_article
 from .models import Article
 from .read import MAX_ARTICLE_CHARS, RawArticle, read_inputs
+from .readers import ReadOptions
 from .write import JsonlWriter, Packed, Store, pack
 
 BATCH = 256            # articles planned and handed to the workers at a time
@@ -59,13 +60,15 @@ class Summary:
     duplicates: int = 0
     records: int = 0
     claims: int = 0
+    skipped: dict = field(default_factory=dict)   # parts of inputs that are not articles, by reason
     # seconds spent in each phase of the run (see run()): what --timings FILE writes
     timings: dict = field(default_factory=dict)
 
     def line(self) -> str:
         return (f"read {self.read} articles: {self.ok} ok, {self.failed} failed "
                 f"({self.unchanged} unchanged and not re-extracted, {self.duplicates} duplicates); "
-                f"{self.records} records, {self.claims} claims")
+                f"{self.records} records, {self.claims} claims"
+                + "".join(f"; passed over {n} {reason}" for reason, n in sorted(self.skipped.items())))
 
 
 class Progress:
@@ -175,11 +178,12 @@ def duplicate_result(raw: RawArticle, other: str, version: str) -> ArticleResult
 
 
 def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, jobs: int,
-        progress: bool, commit_every: int = COMMIT_EVERY) -> Summary:
+        progress: bool, commit_every: int = COMMIT_EVERY, read_options: ReadOptions | None = None) -> Summary:
     """Extract the inputs into out_dir (and db_path). While the workers extract one batch, the
     parent stores and writes the one before, so the pool is never idle waiting for the database.
     Results are committed to the database every `commit_every` articles, each time in one
-    transaction, and their JSONL lines are written once they are committed."""
+    transaction, and their JSONL lines are written once they are committed. `read_options`: how
+    the inputs are read (--ocr, --columns)."""
     global _SEGMENTER, _VERSION
     clock = time.perf_counter
     t_begin = clock()
@@ -268,7 +272,8 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         depth = 2 if jobs == 1 else max(2, commit_every // BATCH // 2 + 2)
         pending: collections.deque = collections.deque()
         batch: list[RawArticle] = []
-        for raw in read_inputs(inputs):
+        read_options = read_options or ReadOptions()
+        for raw in read_inputs(inputs, read_options):
             if progress:
                 bytes_done += len(raw.text.encode("utf-8")) if raw.text else 0
             if not planner.admit(raw):
@@ -313,6 +318,7 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         "run_s": round(t_end - t_begin, 3),
         "store_s": round(stored_s, 3),
     }
+    summary.skipped = dict(read_options.skipped)
     bar.update(summary.read, bar.total, final=True)
     return summary
 

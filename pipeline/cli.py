@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from .read import UsageError
+from .readers import ReadOptions
 from .segment import SEGMENTERS
 
 
@@ -42,7 +43,8 @@ def _cmd_extract(args) -> int:
     t0 = time.time()
     try:
         summary = run(args.inputs, out, Path(args.db) if args.db else None, args.segmenter, args.jobs,
-                      progress=sys.stderr.isatty() and not args.quiet, **({"commit_every": args.commit_every} if args.commit_every else {}))
+                      progress=sys.stderr.isatty() and not args.quiet, read_options=args.read_options,
+                      **({"commit_every": args.commit_every} if args.commit_every else {}))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -72,7 +74,7 @@ def _cmd_extract_engine(args) -> int:
         return 2
     try:
         summary = run_engine(args.inputs, args.out, engine=args.engine, segmenter=args.segmenter,
-                             workers=args.jobs, scheduler_address=args.scheduler)
+                             workers=args.jobs, scheduler_address=args.scheduler, read_options=args.read_options)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -115,7 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("extract", help="extract articles into records, claims and a DuckDB database")
     ex.add_argument("inputs", nargs="+", metavar="INPUT",
-                    help=".txt (with optional NAME.meta.json), .jsonl, .jsonl.gz files or folders")
+                    help="files or folders: .txt (with optional NAME.meta.json), .jsonl, .html, .csv, .tsv, "
+                         ".parquet, .warc, .arc, .pdf, images (with --ocr), .zip; any compressed with gzip, "
+                         "bzip2, xz or zstd; - reads JSONL on stdin")
+    ex.add_argument("--ocr", action="store_true",
+                    help="read images and PDFs without a text layer with Tesseract (tesseract-ocr, tesseract-ocr-chi-sim)")
+    ex.add_argument("--columns", metavar="FIELD=COLUMN,...", default=None,
+                    help="columns of .csv/.tsv/.parquet tables that hold the article fields, e.g. "
+                         "text=body,date=pubdate (fields: id, title, date, source, region, text)")
     ex.add_argument("--out", required=True, metavar="DIR", help="output folder")
     ex.add_argument("--segmenter", choices=SEGMENTERS, default="jieba")
     ex.add_argument("--strict", action="store_true", help="exit non-zero when any article failed")
@@ -161,7 +170,32 @@ def run_standalone(register, command: str, module: str, argv: list[str] | None) 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "command", None) == "extract" and args.jobs is None:
-        from .batch import default_jobs
-        args.jobs = default_jobs()
+    if getattr(args, "command", None) == "extract":
+        if args.jobs is None:
+            from .batch import default_jobs
+            args.jobs = default_jobs()
+        try:
+            args.read_options = ReadOptions(ocr=args.ocr, columns=parse_columns(args.columns))
+        except UsageError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     return args.func(args)
+
+
+def parse_columns(spec: str | None) -> tuple[tuple[str, str], ...]:
+    """--columns text=body,date=pubdate → (("text", "body"), ("date", "pubdate")); UsageError
+    for a field that articles do not have or a pair without '='."""
+    from .readers.tables import FIELDS
+
+    if not spec:
+        return ()
+    pairs = []
+    for part in spec.split(","):
+        key, sep, column = part.partition("=")
+        key, column = key.strip(), column.strip()
+        if not sep or not key or not column:
+            raise UsageError(f"--columns takes FIELD=COLUMN pairs separated by commas, got {part!r}")
+        if key not in FIELDS:
+            raise UsageError(f"--columns: unknown field {key!r} (fields: {', '.join(FIELDS)})")
+        pairs.append((key, column))
+    return tuple(pairs)

@@ -68,7 +68,7 @@ class EngineSummary(Summary):
 
 # --- the driver's plan: ids and duplicates as a fresh plain run ---------------------------------------
 
-def plan_articles(inputs: list[str]) -> Iterator[tuple[object, str, str | None]]:
+def plan_articles(inputs: list[str], read_options=None) -> Iterator[tuple[object, str, str | None]]:
     """(raw article, action, duplicate_of) in input order; action is "extract", "duplicate" (an
     Article row pointing at the first article with the same text) or "again" (the same id and text
     given twice: counted, no row). Mirrors the id and duplicate handling of `batch.run` on a
@@ -77,7 +77,7 @@ def plan_articles(inputs: list[str]) -> Iterator[tuple[object, str, str | None]]
     from .read import read_inputs
 
     planner = Planner(None, "")
-    for raw in read_inputs(inputs):
+    for raw in read_inputs(inputs, read_options):
         if not planner.admit(raw):
             yield raw, "again", None
             continue
@@ -242,7 +242,8 @@ def _register(client, plugin) -> None:
 
 def run_engine(inputs: list[str], out_dir, engine: str = "dask", segmenter: str = "jieba",
                workers: int | None = None, scheduler_address: str | None = None,
-               partition_articles: int = PARTITION_ARTICLES, partition_chars: int = PARTITION_CHARS) -> EngineSummary:
+               partition_articles: int = PARTITION_ARTICLES, partition_chars: int = PARTITION_CHARS,
+               read_options=None) -> EngineSummary:
     """Extract `inputs` on `engine` into partitioned Parquet under `out_dir` (records/, claims/,
     articles/). Local cluster of `workers` processes (default: all cores) unless
     `scheduler_address` names a running scheduler. Returns the run's summary."""
@@ -278,7 +279,7 @@ def run_engine(inputs: list[str], out_dir, engine: str = "dask", segmenter: str 
         summary = EngineSummary(engine=engine, workers=n_workers, out=out,
                                 scheduler=scheduler_address or "local cluster")
         counts: dict = {}
-        parts = enumerate(partitions(plan_articles(inputs), partition_articles, partition_chars, counts))
+        parts = enumerate(partitions(plan_articles(inputs, read_options), partition_articles, partition_chars, counts))
         token = uuid.uuid4().hex[:8]
         ac = as_completed()
 

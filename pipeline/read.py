@@ -34,7 +34,7 @@ ARTICLE_SUFFIXES = (TEXT_SUFFIXES + JSONL_SUFFIXES + HTML_SUFFIXES + TABLE_SUFFI
 SIDE_SUFFIXES = (".meta.json", ".gold.json")
 MAX_ARTICLE_CHARS = 2_000_000   # longer texts are refused with a clear reason (see README)
 MAX_WHOLE_BYTES = 64 << 20      # a .txt or .html file larger than this is refused before decoding
-MAX_LINE_BYTES = 16 << 20       # a longer JSONL line is refused (its article could not be within the limit)
+MAX_LINE_BYTES = 128 << 20      # a longer JSONL line is refused unparsed (bounded memory, whatever the input)
 MAX_LAYERS = 4                  # layers of compression unwrapped (a .jsonl.gz.xz has two)
 META_KEYS = ("id", "title", "date", "source", "region")
 
@@ -66,7 +66,7 @@ def is_article_file(path: Path | str) -> bool:
     name = (path.name if isinstance(path, Path) else path).lower()
     if name.endswith(SIDE_SUFFIXES):
         return False
-    return strip_compression_suffix(name).endswith(ARTICLE_SUFFIXES)
+    return strip_compression_suffix(name, MAX_LAYERS).endswith(ARTICLE_SUFFIXES)
 
 
 def expand_inputs(inputs: list[str]) -> list[Path]:
@@ -285,11 +285,12 @@ def _read_jsonl(src: Source, stem: str | None) -> Iterator[RawArticle]:
 def read_inputs(inputs: list[str], options: ReadOptions | None = None) -> Iterator[RawArticle]:
     """All raw articles of the inputs, in a deterministic order."""
     options = options or ReadOptions()
+    named = {Path(raw) for raw in inputs if raw != "-" and not Path(raw).is_dir()}
     for path in expand_inputs(inputs):
         if str(path) == "-":
             yield from read_jsonl(path)
         else:
-            yield from read_source(Source.of_file(path), options)
+            yield from read_source(Source.of_file(path, named=path in named), options)
 
 
 def read_source(src: Source, options: ReadOptions, depth: int = 0) -> Iterator[RawArticle]:

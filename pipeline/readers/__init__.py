@@ -52,6 +52,7 @@ class Source:
     path: Path | None = None
     size: int | None = None                 # bytes, when known before reading
     sibling: Callable[[str], bytes | None] | None = None   # the bytes of a file beside it (NAME.meta.json)
+    named: bool = False                     # named on the command line (not found in a folder or archive)
 
     def open(self) -> BinaryIO:
         """A fresh binary stream of the content (decompressed)."""
@@ -72,7 +73,7 @@ class Source:
         return base.rsplit(".", 1)[0] if "." in base else base
 
     @classmethod
-    def of_file(cls, path: Path) -> "Source":
+    def of_file(cls, path: Path, named: bool = False) -> "Source":
         try:
             size = path.stat().st_size
         except OSError:
@@ -83,7 +84,7 @@ class Source:
             return other.read_bytes() if other.is_file() else None
 
         return cls(name=path.name, origin=str(path), opener=lambda: open(path, "rb"), path=path, size=size,
-                   sibling=sibling)
+                   sibling=sibling, named=named)
 
     @classmethod
     def of_bytes(cls, name: str, origin: str, data: bytes) -> "Source":

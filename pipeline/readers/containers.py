@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import zipfile
 import zlib
@@ -51,10 +52,13 @@ def sniff_compression(head: bytes) -> str | None:
     return None
 
 
-def strip_compression_suffix(name: str) -> str:
-    for suf in COMPRESSION_SUFFIXES:
-        if name.lower().endswith(suf):
-            return name[: -len(suf)]
+def strip_compression_suffix(name: str, layers: int = 1) -> str:
+    """The name without its last `layers` compression suffixes (dump.jsonl of dump.jsonl.gz)."""
+    for _ in range(layers):
+        suf = next((s for s in COMPRESSION_SUFFIXES if name.lower().endswith(s)), None)
+        if suf is None:
+            break
+        name = name[: -len(suf)]
     return name
 
 
@@ -65,8 +69,47 @@ def _decompressor(kind: str, raw):
         return bz2.BZ2File(raw, mode="rb")
     if kind == "xz":
         return lzma.LZMAFile(raw, mode="rb")
-    import zstandard
-    return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+    return io.BufferedReader(_ZstdStream(raw))
+
+
+class _ZstdStream(io.RawIOBase):
+    """A zstd stream of one or more frames, that raises EOFError where it ends inside a frame
+    (zstandard's own stream reader ends quietly on a truncated file)."""
+
+    def __init__(self, raw):
+        import zstandard
+        self._raw = raw
+        self._new = zstandard.ZstdDecompressor().decompressobj
+        self._dobj = self._new()
+        self._out = b""
+        self._started = False               # bytes of the current frame seen
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        while not self._out:
+            chunk = self._raw.read(1 << 16)
+            if not chunk:
+                if self._started and not self._dobj.eof:
+                    raise EOFError("compressed stream ended before the end of its frame (truncated zstd)")
+                return 0
+            while chunk:
+                self._started = True
+                self._out += self._dobj.decompress(chunk)
+                chunk = b""
+                if self._dobj.eof:                        # the next frame starts in what is left
+                    chunk = self._dobj.unused_data
+                    self._dobj = self._new()
+                    self._started = False
+        n = min(len(buf), len(self._out))
+        buf[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def decompressed(src: Source, head: bytes) -> Source:
@@ -82,7 +125,8 @@ def decompressed(src: Source, head: bytes) -> Source:
     def opener():
         return _decompressor(kind, outer.open())
 
-    return Source(name=strip_compression_suffix(src.name), origin=src.origin, opener=opener)
+    return Source(name=strip_compression_suffix(src.name), origin=src.origin, opener=opener,
+                  sibling=src.sibling, named=src.named)
 
 
 def zip_members(src: Source, depth: int) -> Iterator[Source | tuple[str, str, str]]:
