@@ -316,20 +316,32 @@ class Store:
         self.run_ids.update(article_ids)
 
     def fetch_many(self, article_ids: list[str]) -> list:
-        """The stored results of many articles, in the order given: three queries in all (over a
-        table of the ids), not three per article, read as Arrow."""
+        """The stored results of many articles, in the order given, read as Arrow. Each table is
+        read in two steps: the row ids of the wanted articles (a scan of the article_id column
+        only), then those rows alone, by a range of row ids where they lie together (a re-run of
+        the same dump reads them in the order they were stored) or else by the list of row ids.
+        A join of the whole tables would read every column of every row for every batch: a
+        re-run would cost the square of the database's size."""
         from .extract import ArticleResult
 
         if not article_ids:
             return []
-        ids = pa.table({"article_id": pa.array(article_ids, pa.string()),
-                        "wanted": pa.array(range(len(article_ids)), pa.int64())})
+        ids = pa.table({"article_id": pa.array(article_ids, pa.string())})
         self.con.register("_wanted", ids)
         try:
             def rows(table: str) -> dict[str, list[dict]]:
-                rel = self.con.sql(f"SELECT t.* FROM {table} t JOIN _wanted USING (article_id)")
-                got = rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
+                found = self.con.sql(f"SELECT t.rowid AS r FROM {table} t SEMI JOIN _wanted USING (article_id)")
+                rowids = sorted(_arrow(found).column("r").to_pylist())
                 out: dict[str, list[dict]] = {}
+                if not rowids:
+                    return out
+                lo, hi = rowids[0], rowids[-1]
+                if hi - lo + 1 <= 2 * len(rowids):
+                    rel = self.con.sql(f"SELECT t.* FROM {table} t SEMI JOIN _wanted USING (article_id) "
+                                       f"WHERE t.rowid BETWEEN {lo} AND {hi}")
+                else:
+                    rel = self.con.sql(f"SELECT t.* FROM {table} t WHERE t.rowid IN ({','.join(map(str, rowids))})")
+                got = _arrow(rel)
                 decimals = _DECIMAL_COLUMNS.get(table, ())
                 for row in got.to_pylist():
                     for c in decimals:
@@ -373,6 +385,11 @@ class Store:
 
     def abandon(self) -> None:
         self.con.close()
+
+
+def _arrow(rel):
+    """A relation's rows as an Arrow table (DuckDB renamed the method)."""
+    return rel.to_arrow_table() if hasattr(rel, "to_arrow_table") else rel.fetch_arrow_table()
 
 
 class JsonlWriter:
