@@ -225,7 +225,7 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
         to_store: list[list] = []
         # the batch's unchanged articles: read back in bulk and packed together
         kept = [raw.id for raw, action, _ in plan if action == "unchanged"]
-        kept_pack = pack(store.fetch_many(kept)) if kept else None
+        kept_pack = store.fetch_packed(kept) if kept else None
         store.note_unchanged(kept)
         kept_at = {aid: k for k, aid in enumerate(kept)}
         for raw, action, other in plan:

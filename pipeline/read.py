@@ -53,9 +53,13 @@ class RawArticle:
 
     @property
     def content_hash(self) -> str | None:
+        """The first 16 hex digits of the text's sha256 (computed once per text)."""
         if self.text is None:
             return None
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+        cached = self.__dict__.get("_hash")
+        if cached is None or cached[0] is not self.text:
+            cached = self.__dict__["_hash"] = (self.text, hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16])
+        return cached[1]
 
 
 class UsageError(Exception):

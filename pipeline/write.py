@@ -109,7 +109,9 @@ class Packed:
     __slots__ = ("ids", "hashes", "versions", "ok", "duplicate_of", "n_records", "n_claims", "lines",
                  "tables", "_offsets")
 
-    def __init__(self, results: list):
+    def __init__(self, results: list, tables: bool = True):
+        """`tables=False`: the lines only (results read back from the database, written again
+        but not stored again)."""
         arts = [r.article for r in results]
         self.ids = [a.article_id for a in arts]
         self.hashes = [a.content_hash for a in arts]
@@ -126,11 +128,36 @@ class Packed:
             "articles": arrow_table(Article, arts),
             "records": arrow_table(Record, [x for r in results for x in r.records]),
             "claims": arrow_table(Claim, [x for r in results for x in r.claims]),
-        }
+        } if tables else None
         self._offsets = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @classmethod
+    def from_lines(cls, rows: list[tuple]) -> "Packed":
+        """Lines only, from stored (article_id, ok, n_records, n_claims, records_jsonl, claims_jsonl,
+        article_json) rows: articles written again but not stored again."""
+        p = cls.__new__(cls)
+        p.ids = [r[0] for r in rows]
+        p.ok = [r[1] for r in rows]
+        p.n_records = [r[2] for r in rows]
+        p.n_claims = [r[3] for r in rows]
+        p.lines = [(r[4], r[5], r[6]) for r in rows]
+        p.hashes = p.versions = p.duplicate_of = [None] * len(rows)
+        p.tables = None
+        p._offsets = None
+        return p
+
+    def line_rows(self, i: int, j: int) -> list[tuple]:
+        """Articles i..j-1 as rows of the stored lines table (the form from_lines takes)."""
+        return [(self.ids[k], self.ok[k], self.n_records[k], self.n_claims[k], *self.lines[k]) for k in range(i, j)]
+
+    def lines_table(self, i: int, j: int) -> pa.Table:
+        rows = self.line_rows(i, j)
+        cols = list(zip(*rows)) if rows else [[] for _ in LINES_COLUMNS]
+        return pa.Table.from_arrays([pa.array(list(c), type=t) for c, (_, t) in zip(cols, LINES_COLUMNS)],
+                                    names=[n for n, _ in LINES_COLUMNS])
 
     def rows(self, i: int, j: int) -> dict[str, pa.Table]:
         """The table rows of articles i..j-1 (zero-copy slices)."""
@@ -148,6 +175,14 @@ class Packed:
 
 
 pack = Packed          # pack(results): the name the batch and the bench use
+
+# The JSONL lines of every stored article, as they were written: an unchanged article of a later run
+# is written again from them, without reading its rows back into models (a re-run then costs a
+# fraction of the first run; its outputs are byte-identical whichever way they are made).
+LINES_TABLE = "pipeline_state.article_lines"
+LINES_COLUMNS = (("article_id", pa.string()), ("ok", pa.bool_()), ("n_records", pa.int64()),
+                 ("n_claims", pa.int64()), ("records_jsonl", pa.string()), ("claims_jsonl", pa.string()),
+                 ("article_json", pa.string()))
 
 
 def _analysis_fingerprint() -> str:
@@ -195,6 +230,10 @@ class Store:
         self.con.execute(f"SET temp_directory = '{self.path.parent / (self.path.name + '.spill')}'")
         for table, model in _MODELS.items():
             self.con.execute(_create_table_sql(self.con, table, model))
+        self.con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
+        self.con.execute(f"""CREATE TABLE IF NOT EXISTS {LINES_TABLE} (article_id VARCHAR, ok BOOLEAN,
+            n_records BIGINT, n_claims BIGINT, records_jsonl VARCHAR USING COMPRESSION zstd,
+            claims_jsonl VARCHAR USING COMPRESSION zstd, article_json VARCHAR USING COMPRESSION zstd)""")
         # seconds spent in each step of add_packed over the run (insert <table>, commit): the
         # bench reports where a load's time goes
         self.step_seconds: dict[str, float] = collections.defaultdict(float)
@@ -247,6 +286,7 @@ class Store:
         slices = [p.rows(i, j) for p, i, j in parts]
         # one contiguous chunk per column: DuckDB scans an Arrow table of many small chunks very slowly
         tables = {name: pa.concat_tables([sl[name] for sl in slices]).combine_chunks() for name in _MODELS}
+        tables[LINES_TABLE] = pa.concat_tables([p.lines_table(i, j) for p, i, j in parts]).combine_chunks()
         stored_before = self.n_articles > 0      # the database held articles: replace their rows if these are stored
         self.stored_ids.update(ids)
         con = self.con
@@ -315,35 +355,56 @@ class Store:
         """Articles of this run that were not stored again: their rows are part of its exports."""
         self.run_ids.update(article_ids)
 
+    def _wanted_rows(self, table: str) -> pa.Table:
+        """The rows of `table` whose article_id is in the registered table _wanted, read in two
+        steps: their row ids (a scan of the article_id column only), then those rows alone, by a
+        range of row ids where they lie together (a re-run of the same dump reads them in the order
+        they were stored) or else by the list of row ids. A join of the whole table would read
+        every column of every row for every batch: a re-run would cost the square of the
+        database's size."""
+        found = self.con.sql(f"SELECT t.rowid AS r FROM {table} t SEMI JOIN _wanted USING (article_id)")
+        rowids = sorted(_arrow(found).column("r").to_pylist())
+        if not rowids:
+            return _arrow(self.con.sql(f"SELECT * FROM {table} LIMIT 0"))
+        lo, hi = rowids[0], rowids[-1]
+        if hi - lo + 1 <= 2 * len(rowids):
+            return _arrow(self.con.sql(f"SELECT t.* FROM {table} t SEMI JOIN _wanted USING (article_id) "
+                                       f"WHERE t.rowid BETWEEN {lo} AND {hi}"))
+        return _arrow(self.con.sql(f"SELECT t.* FROM {table} t WHERE t.rowid IN ({','.join(map(str, rowids))})"))
+
+    def fetch_packed(self, article_ids: list[str]) -> Packed:
+        """The JSONL lines of stored articles, in the order given, as a Packed without tables: from
+        the stored lines (LINES_TABLE), else (articles stored before it existed) from their rows,
+        and then stored as lines."""
+        self.con.register("_wanted", pa.table({"article_id": pa.array(article_ids, pa.string())}))
+        try:
+            got = self._wanted_rows(LINES_TABLE).to_pylist()
+        finally:
+            self.con.unregister("_wanted")
+        by_id = {r["article_id"]: tuple(r[n] for n, _ in LINES_COLUMNS) for r in got}
+        missing = [a for a in article_ids if a not in by_id]
+        if missing:
+            old = pack(self.fetch_many(missing), tables=False)
+            by_id.update(zip(missing, old.line_rows(0, len(old))))
+            # stored from now on: the next run reads them as lines
+            self.con.register("lines_t", old.lines_table(0, len(old)))
+            self.con.execute(f"INSERT INTO {LINES_TABLE} SELECT * FROM lines_t")
+            self.con.unregister("lines_t")
+        return Packed.from_lines([by_id[a] for a in article_ids])
+
     def fetch_many(self, article_ids: list[str]) -> list:
-        """The stored results of many articles, in the order given, read as Arrow. Each table is
-        read in two steps: the row ids of the wanted articles (a scan of the article_id column
-        only), then those rows alone, by a range of row ids where they lie together (a re-run of
-        the same dump reads them in the order they were stored) or else by the list of row ids.
-        A join of the whole tables would read every column of every row for every batch: a
-        re-run would cost the square of the database's size."""
+        """The stored results of many articles, in the order given, read as Arrow (three queries
+        in all, see _wanted_rows)."""
         from .extract import ArticleResult
 
         if not article_ids:
             return []
-        ids = pa.table({"article_id": pa.array(article_ids, pa.string())})
-        self.con.register("_wanted", ids)
+        self.con.register("_wanted", pa.table({"article_id": pa.array(article_ids, pa.string())}))
         try:
             def rows(table: str) -> dict[str, list[dict]]:
-                found = self.con.sql(f"SELECT t.rowid AS r FROM {table} t SEMI JOIN _wanted USING (article_id)")
-                rowids = sorted(_arrow(found).column("r").to_pylist())
                 out: dict[str, list[dict]] = {}
-                if not rowids:
-                    return out
-                lo, hi = rowids[0], rowids[-1]
-                if hi - lo + 1 <= 2 * len(rowids):
-                    rel = self.con.sql(f"SELECT t.* FROM {table} t SEMI JOIN _wanted USING (article_id) "
-                                       f"WHERE t.rowid BETWEEN {lo} AND {hi}")
-                else:
-                    rel = self.con.sql(f"SELECT t.* FROM {table} t WHERE t.rowid IN ({','.join(map(str, rowids))})")
-                got = _arrow(rel)
                 decimals = _DECIMAL_COLUMNS.get(table, ())
-                for row in got.to_pylist():
+                for row in self._wanted_rows(table).to_pylist():
                     for c in decimals:
                         if row.get(c) is not None:
                             row[c] = float(row[c])
@@ -357,6 +418,7 @@ class Store:
         for aid in article_ids:
             r = sorted(recs.get(aid, ()), key=lambda x: int(x["record_id"].rsplit("#r", 1)[1]))
             c = sorted(claims.get(aid, ()), key=lambda x: int(x["claim_id"].rsplit("#c", 1)[1]))
+            # (pydantic's model_construct, without validation, measured three times slower)
             out.append(ArticleResult(Article(**arts[aid][0]), [Record(**x) for x in r], [Claim(**x) for x in c]))
         return out
 

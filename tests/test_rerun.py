@@ -1,5 +1,6 @@
 """Re-running an unchanged dump into its --db, and appending to it (issue 17): the stored results are
-read back in bulk (Store.fetch_many), the outputs are byte-identical to the first run's; when the run
+written again from their stored JSONL lines (Store.fetch_packed; rows read back in bulk by
+Store.fetch_many where a database has no lines), the outputs are byte-identical to the first run's; when the run
 stores nothing the analysis tables are left as they are, when it stores a few articles they are
 updated for them (unless the analysis code or its data changed: then rebuilt)."""
 from __future__ import annotations
@@ -54,6 +55,33 @@ def test_fetch_many_equals_fetch_one_by_one(tmp_path):
             assert res.article == one.article and res.records == one.records and res.claims == one.claims
     finally:
         store.abandon()
+
+
+def test_stored_lines_equal_the_lines_rebuilt_from_rows_and_old_databases_get_them(tmp_path):
+    """An unchanged article is written again from its stored JSONL lines; a database from before
+    the lines were stored is read from its rows once, and holds the lines from then on."""
+    from pipeline.write import LINES_TABLE, Packed, Store, pack
+    db = tmp_path / "store.duckdb"
+    dev = ROOT / "corpora" / "dev"
+    run("extract", dev, "--out", tmp_path / "o1", "--db", db)
+    store = Store(db, fresh=False, out_dir=tmp_path / "o1")
+    try:
+        ids = [a for (a,) in store.con.execute("SELECT article_id FROM articles ORDER BY article_id DESC").fetchall()]
+        stored = store.fetch_packed(ids)
+        rebuilt = pack(store.fetch_many(ids), tables=False)
+        assert stored.ids == rebuilt.ids == ids
+        assert stored.lines == rebuilt.lines and stored.n_records == rebuilt.n_records and stored.ok == rebuilt.ok
+        assert sum(stored.n_records) > 20 and isinstance(stored, Packed)
+        store.con.execute(f"DELETE FROM {LINES_TABLE}")          # as a database of an older version
+    finally:
+        store.con.close()
+    again = run("extract", dev, "--out", tmp_path / "o2", "--db", db)
+    assert f"{len(ids)} unchanged" in again.stderr, again.stderr
+    assert query(db, f"SELECT count(*) FROM {LINES_TABLE}")[0][0] == len(ids)
+    run("extract", dev, "--out", tmp_path / "o3", "--db", db)
+    for name in OUTPUTS:
+        first = (tmp_path / "o1" / name).read_bytes()
+        assert first == (tmp_path / "o2" / name).read_bytes() == (tmp_path / "o3" / name).read_bytes(), name
 
 
 def test_the_analysis_is_rebuilt_when_an_article_is_stored_or_its_code_changed(tmp_path, monkeypatch):
