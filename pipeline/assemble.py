@@ -63,6 +63,20 @@ def _record_for_amount(text: str, sent: Sentence, a: AmountMention, m: Mentions,
         if project:
             rec.rules.append("project:before")
     rec.project = clean_project(project)
+    comma = text.rfind(",", left, a.start) + 1
+    if rec.project is None and comma > sent.start and _CLAUSE_OPENS_WITH_TOTAL.match(text, comma):
+        # X项目在长垣县开工建设,项目总投资5亿元: the one project the sentence opened with
+        # the subject of a clause (after a comma, or opening the sentence) whose verb is a stage's
+        names = {clean_project(x.group("x")) for x in _PROJECT_MENTION.finditer(text, sent.start, comma)
+                 if (x.start() == sent.start or text[x.start() - 1] == ",")
+                 and _STAGE_VERB.search(text, x.end(), _clause_end(text, x.end(), comma))} - {None}
+        if len(names) == 1 and not _GROUP_OF_PROJECTS.search(next(iter(names))):
+            rec.project = names.pop()
+            rec.rules.append("project:earlier-clause")
+            brand = brand_in_text(text, rec.project, sent.start, comma, m)
+            if brand is not None:
+                rec.companies = [brand]
+                rec.rules.append("company:brand")
 
     # company: nearest on the left of the amount; co-investors chained by 与/、/和 + 联合投资
     left_cos = [c for c in m.companies if left <= c.start and c.end <= a.start]
@@ -196,6 +210,12 @@ def _antecedent(text: str, sent: Sentence, m: Mentions) -> CompanyMention | None
     return cands[-1] if cands else None
 
 
+def _clause_end(text: str, start: int, limit: int) -> int:
+    """Where the clause that goes on at `start` ends (its comma), at most `limit`."""
+    end = text.find(",", start, limit)
+    return limit if end < 0 else end
+
+
 def _previous_sentence(text: str, sent: Sentence) -> tuple[int, int]:
     """The span of the sentence before `sent` in its paragraph (empty at a paragraph's start)."""
     para = text.rfind("\n\n", 0, sent.start)
@@ -205,6 +225,14 @@ def _previous_sentence(text: str, sent: Sentence) -> tuple[int, int]:
 
 # a project named in a sentence: after 的/是/了/, or at its start, up to 项目
 _PROJECT_MENTION = regex.compile(rf"(?:(?<=[的是了,])|(?<=^)|(?<=。))(?P<x>[^{STOP}、的]{{2,30}}?项目)")
+
+# a clause that gives the total of "the project" (…开工建设,项目总投资5亿元)
+_CLAUSE_OPENS_WITH_TOTAL = regex.compile(r"(?:(?:该|此)?项目)?(?:计划|预计|规划)?总投资")
+
+# names of a group of projects, not of one (这批项目, 集中签约和开工项目, 重点项目)
+_GROUP_OF_PROJECTS = regex.compile(r"^(?:这批|这些|此次|本次|该批|上述|一批|各类?)|集中|签约项目$|开工项目$|重点项目$|招商引资项目$|[0-9一二三四五六七八九十百]+个")
+
+_STAGE_VERB = regex.compile(r"开工|动工|开建|奠基|投产|建成|竣工|开业|运营|落户|落地|签约|签订|签署")
 
 _OPENS_WITH_PROJECT = regex.compile(r"(?:据了解|据悉|据介绍|记者了解到)?,?该项目")
 
