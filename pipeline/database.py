@@ -443,6 +443,35 @@ SELECT f.figure_id, f.region_name, f.region_code, f.region_level, f.period_start
 FROM f LEFT JOIN itemised i USING (figure_id) LEFT JOIN claimed cl USING (figure_id)
 ORDER BY f.figure_id
 """,
+    # whether signed projects land: per region (the county, else the city) and signing year, the
+    # projects signed, their amounts at signing, the share later reported started (a report of
+    # operation counts as started) or operating, and the median months from signing to start
+    f"""
+CREATE OR REPLACE VIEW landing AS
+WITH p AS (
+    SELECT project_id, first_signed, first_started, first_operating, signed_amount_yi,
+           CASE WHEN county_code IS NOT NULL OR county IS NOT NULL THEN 'county' ELSE 'city' END AS region_level,
+           coalesce(county_code, CASE WHEN county IS NULL THEN city_code END) AS region_code,
+           coalesce(county, city) AS region_name,
+           CASE WHEN first_started >= first_signed THEN first_started END AS started_after,
+           CASE WHEN first_operating >= first_signed THEN first_operating END AS operating_after
+    FROM projects WHERE first_signed IS NOT NULL
+)
+SELECT region_level, region_code, region_name, year(first_signed)::INTEGER AS signing_year,
+       count(*)::INTEGER AS projects_signed,
+       count(signed_amount_yi)::INTEGER AS projects_with_amount,
+       sum(signed_amount_yi)::{DECIMAL} AS amount_signed_yi,
+       count(*) FILTER (WHERE started_after IS NOT NULL OR operating_after IS NOT NULL)::INTEGER AS reported_started,
+       count(*) FILTER (WHERE operating_after IS NOT NULL)::INTEGER AS reported_operating,
+       round(count(*) FILTER (WHERE started_after IS NOT NULL OR operating_after IS NOT NULL) / count(*), 4)
+           AS share_started,
+       round(count(*) FILTER (WHERE operating_after IS NOT NULL) / count(*), 4) AS share_operating,
+       round(median(datediff('day', first_signed, started_after) / 30.4375), 1) AS median_months_to_start,
+       list(project_id ORDER BY project_id) AS project_ids
+FROM p
+GROUP BY region_level, region_code, region_name, year(first_signed)
+ORDER BY region_code NULLS LAST, region_name, signing_year
+""",
     """
 CREATE OR REPLACE VIEW single_mention_projects AS
 SELECT * FROM projects WHERE n_articles = 1 ORDER BY project_id

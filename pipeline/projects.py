@@ -96,7 +96,14 @@ _PROJECT_AGGREGATES = """
                   'amount_yi': amount_yi, 'amount_text': amount_text} ORDER BY mention_no)
                FILTER (WHERE amount_yi IS NOT NULL) AS amounts,
            list(article_id ORDER BY mention_no) AS article_ids,
-           list(record_id ORDER BY mention_no) AS record_ids
+           list(record_id ORDER BY mention_no) AS record_ids,
+           -- the project's course (the landing view): the first day of a mention of each stage, and
+           -- the amount given when it was signed (the first signing mention that gives one)
+           min(date_lo) FILTER (WHERE stage = 'signed') AS first_signed,
+           min(date_lo) FILTER (WHERE stage = 'started') AS first_started,
+           min(date_lo) FILTER (WHERE stage = 'operating') AS first_operating,
+           first(amount_yi ORDER BY mention_no) FILTER (WHERE stage = 'signed' AND amount_yi IS NOT NULL)
+               AS signed_amount_yi
 """
 
 
@@ -282,7 +289,9 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
            amount_yi, amount_yi, amount_yi,
            CASE WHEN amount_yi IS NOT NULL THEN [{{'article_id': article_id, 'record_id': record_id, 'date': date,
                 'stage': stage, 'amount_yi': amount_yi, 'amount_text': amount_text}}] END,
-           [article_id], [record_id]
+           [article_id], [record_id],
+           CASE WHEN stage = 'signed' THEN date_lo END, CASE WHEN stage = 'started' THEN date_lo END,
+           CASE WHEN stage = 'operating' THEN date_lo END, CASE WHEN stage = 'signed' THEN amount_yi END
     FROM one
     ORDER BY project_id
     """)
