@@ -112,6 +112,15 @@ def _signing_places(text: str, places: list[PlaceMention], r: dict) -> list[Plac
     return out
 
 
+def _title_places(title: str):
+    """The places of a headline or source, outside the names of known firms (宁德时代宜春…项目奠基
+    names 宜春, not 宁德)."""
+    from .companies import find_known_firms
+
+    firms = [(c.start, c.end) for c in find_known_firms(title, 0, len(title), [])]
+    return [p for p in places_in_name(title) if not any(a < p.end and p.start < b for a, b in firms)]
+
+
 def infer_home(text: str, title: str | None, source: str | None,
                places: list[PlaceMention]) -> HomeGuess | None:
     """The article's home place from its text, headline and source name (see the module doc)."""
@@ -145,7 +154,7 @@ def infer_home(text: str, title: str | None, source: str | None,
     titled_zones: dict[str, PlaceMention] = {}
     for label, extra in (("title", title), ("source", source)):
         if extra:
-            for p in places_in_name(extra):
+            for p in _title_places(extra):
                 if label == "title" and p.level == "zone" and p.county_code and not p.ambiguous:
                     titled_zones.setdefault(p.county_code, p)
                 if extra.startswith(r["origin_after"], p.end):
