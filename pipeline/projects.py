@@ -107,6 +107,25 @@ _PROJECT_AGGREGATES = """
 """
 
 
+def _code_successors(con) -> None:
+    """_code_successor(old_code, code): the code of a renamed county-level unit before the change
+    (rules/places/former_names.tsv) and its code now, so that 长垣县 (410728) in 2019 and 长垣市
+    (410783) later are one place to the matcher."""
+    import pyarrow as pa
+
+    from .rules import load_tsv
+
+    pairs = sorted({(r["old_code"], r["code"]) for r in load_tsv("places/former_names.tsv")
+                    if r.get("old_code") and r.get("code") and r["old_code"] != r["code"]})
+    con.register("_succ_t", pa.table({"old_code": pa.array([a for a, _ in pairs], pa.string()),
+                                      "code": pa.array([b for _, b in pairs], pa.string())}))
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _code_successor AS SELECT DISTINCT ON (old_code) * FROM _succ_t "
+                    "ORDER BY old_code, code")
+    finally:
+        con.unregister("_succ_t")
+
+
 def article_table(con, name: str, article_ids) -> str:
     """pipeline_state.<name>(article_id): the given ids as a stored table (visible to every cursor
     of the connection); returns its qualified name."""
@@ -136,17 +155,19 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
     else:                   # the records of a few cities, once (a view would be evaluated at every use)
         con.execute(f"CREATE TABLE pipeline_state.scope AS SELECT * FROM records WHERE {scope}")
     _company_cores(con)
+    _code_successors(con)
     tol = AMOUNT_TOLERANCE
     # one row per record: what the matcher looks at
     con.execute("""
     CREATE OR REPLACE TEMP TABLE _m AS
-    SELECT r.record_id, r.article_id, r.city_code, coalesce(r.county_code, r.county) AS county_key,
+    SELECT r.record_id, r.article_id, r.city_code, coalesce(s.code, r.county_code, r.county) AS county_key,
            project_key(r.project) AS pkey, project_phase(r.project) AS phase,
            r.amount_yi::DOUBLE AS amount,
            coalesce(r.date, a.date) AS date,
            iso_start(coalesce(r.date, a.date)) AS date_lo,
            iso_end(coalesce(r.date, a.date)) AS date_hi
     FROM pipeline_state.scope r LEFT JOIN articles a USING (article_id)
+    LEFT JOIN _code_successor s ON s.old_code = r.county_code
     """)
     con.execute("UPDATE _m SET pkey = NULL WHERE length(pkey) < 2")
     con.execute("""
@@ -202,7 +223,8 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
             AND abs(ma.amount - mb.amount) <= {tol} * greatest(ma.amount, mb.amount)) AS amount_close,
            CASE WHEN greatest(ma.amount, mb.amount) > 0
                 THEN abs(ma.amount - mb.amount) / greatest(ma.amount, mb.amount) END AS amount_diff,
-           abs(datediff('day', ma.date_lo, mb.date_lo)) AS days_apart
+           abs(datediff('day', ma.date_lo, mb.date_lo)) AS days_apart,
+           (ma.date_lo <= mb.date_hi AND mb.date_lo <= ma.date_hi) AS same_time
     FROM pairs p
     JOIN _m ma ON ma.record_id = p.a JOIN _m mb ON mb.record_id = p.b
     LEFT JOIN comp ON comp.a = p.a AND comp.b = p.b
@@ -210,10 +232,14 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
     WHERE ma.article_id <> mb.article_id
       AND (ma.county_key IS NULL OR mb.county_key IS NULL OR ma.county_key = mb.county_key)
     """)
-    # 1. named mentions: similar names, and the same investor (or one side names none and the amounts agree)
+    # 1. named mentions: similar names, and the same investor (or one side names none and the amounts
+    #    agree); or other names for the same investor's project at the same time (the signing of
+    #    欣旺达动力电池项目 on 2019-03-27, told again a year later as its 新能源项目 signed in 2019-03)
     con.execute("""CREATE OR REPLACE TEMP TABLE _e_name AS
         SELECT a, b FROM _pf WHERE a_named AND b_named AND name_ok
-          AND (company_ok OR (company_missing AND amount_ok))""")
+          AND (company_ok OR (company_missing AND amount_ok))
+        UNION
+        SELECT a, b FROM _pf WHERE a_named AND b_named AND NOT name_ok AND company_ok AND amount_ok AND same_time""")
     _components(con, "SELECT record_id AS node FROM _m WHERE pkey IS NOT NULL", "SELECT a, b FROM _e_name", "_c1")
     # 2. an unnamed mention joins the project of a named one of the same investor: the one whose
     #    amount agrees (closest amount, then nearest date), else the only candidate project
@@ -296,7 +322,7 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
     ORDER BY project_id
     """)
     for t in ("_m", "_mc", "_g", "_pf", "_e_name", "_attach", "_e_unnamed", "_c1", "_c3", "_label",
-              "_company_core"):
+              "_company_core", "_code_successor"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 

@@ -134,3 +134,24 @@ def test_link_score_counts_a_wrong_link_and_a_missed_one(chain_corpus, tmp_path)
     f = score_links(chain_corpus, work=tmp_path).figures()
     assert (f["gold_pairs"], f["gold_pairs_linked"], f["predicted_pairs"], f["predicted_pairs_right"]) == (1, 0, 1, 0)
     assert f["f1"] == 0.0
+
+
+@pytest.mark.parametrize("later_date, later_text, one_project", [
+    # the signing told again: another name for the same investor's project, the same month
+    ("2020-07-20", "7月20日,记者走访了欣源电池项目工地。去年3月,欣源电池股份有限公司在长垣县签约了新能源项目。", True),
+    # the same investor, another name, another time: another project
+    ("2020-11-20", "11月20日,欣源电池股份有限公司与长垣县签约了储能材料项目。", False),
+])
+def test_a_reworded_project_of_the_same_investor_at_the_same_time_is_one_project(tmp_path, later_date, later_text,
+                                                                                  one_project):
+    arts = [{"id": "x1", "date": "2019-03-27", "region": "长垣县",
+             "text": "3月27日,长垣县与欣源电池股份有限公司签订了动力电池项目合作协议。"},
+            {"id": "x2", "date": later_date, "region": "长垣县", "text": later_text}]
+    p = tmp_path / "x.jsonl"
+    p.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in arts), encoding="utf-8")
+    run("extract", p, "--out", tmp_path / "out")
+    db = tmp_path / "out" / "pipeline.duckdb"
+    recs = query(db, "SELECT article_id, company, project, date FROM records ORDER BY record_id")
+    assert [r[0] for r in recs] == ["x1", "x2"], recs
+    n = query(db, "SELECT count(*) FROM projects")[0][0]
+    assert n == (1 if one_project else 2), recs
