@@ -189,6 +189,12 @@ def _create_article_regions(con, article_ids: list[str] | None = None) -> None:
 
 OFFICIAL_COLUMNS = ("region_name", "region_code", "period_start", "period_end", "metric", "value",
                     "unit", "source")
+# the header of files of published figures: who issued the figure, in what kind of document, where
+OFFICIAL_COLUMNS_ISSUED = ("region_name", "region_code", "period_start", "period_end", "metric", "value",
+                           "unit", "issuer", "document", "url")
+OFFICIAL_DOCUMENTS = ("communique", "work_report", "bureau_release", "government_release")
+# units of amounts, in 亿元 (the unit of the records): a figure in another unit is not compared
+UNIT_IN_YI = {"亿元": 1, "万元": 0.0001, "元": 0.00000001}
 
 
 def _create_official_figures(con, official_dir: Path | None) -> None:
@@ -198,8 +204,8 @@ def _create_official_figures(con, official_dir: Path | None) -> None:
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE _official (
         figure_id INTEGER, region_name VARCHAR, region_code VARCHAR, region_level VARCHAR,
-        period_start DATE, period_end DATE, metric VARCHAR, value {DECIMAL}, unit VARCHAR,
-        source VARCHAR, file VARCHAR, line INTEGER)""")
+        period_start DATE, period_end DATE, metric VARCHAR, value {DECIMAL}, unit VARCHAR, value_yi {DECIMAL},
+        source VARCHAR, issuer VARCHAR, document VARCHAR, url VARCHAR, file VARCHAR, line INTEGER)""")
     files = sorted(Path(official_dir).glob("*.csv")) if official_dir and Path(official_dir).is_dir() else []
     for f in files:
         try:
@@ -227,9 +233,10 @@ def _load_official_file(con, f: Path) -> None:
     with open(f, encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
         header = [h.strip() for h in next(reader, [])]
-        missing = [c for c in OFFICIAL_COLUMNS if c not in header]
-        if missing or len(header) != len(OFFICIAL_COLUMNS):
-            raise ValueError(f"the header must be {','.join(OFFICIAL_COLUMNS)} "
+        expected = OFFICIAL_COLUMNS_ISSUED if "issuer" in header else OFFICIAL_COLUMNS
+        missing = [c for c in expected if c not in header]
+        if missing or len(header) != len(expected):
+            raise ValueError(f"the header must be {','.join(OFFICIAL_COLUMNS)} or {','.join(OFFICIAL_COLUMNS_ISSUED)} "
                              f"(missing: {', '.join(missing) or '-'}; found: {','.join(header)})")
         rows = []
         for line, values in enumerate(reader, start=2):
@@ -260,13 +267,20 @@ def _load_official_file(con, f: Path) -> None:
                 raise ValueError(f"line {line}: value {r['value']!r} is not a number")
             if not r["metric"]:
                 raise ValueError(f"line {line}: empty metric")
-            rows.append((line, name, code, start, end, r["metric"], str(value), r["unit"] or None,
-                         r["source"] or None))
+            document = r.get("document") or None
+            if document is not None and document not in OFFICIAL_DOCUMENTS:
+                raise ValueError(f"line {line}: document {document!r} is not one of {', '.join(OFFICIAL_DOCUMENTS)}")
+            unit = r["unit"] or None
+            value_yi = str(value * decimal.Decimal(str(UNIT_IN_YI[unit]))) if unit in UNIT_IN_YI else None
+            rows.append((line, name, code, start, end, r["metric"], str(value), unit, value_yi,
+                         r.get("source") or r.get("url") or None, r.get("issuer") or None, document,
+                         r.get("url") or None))
     if not rows:
         return
-    names = ("line", "region_name", "region_code", "period_start", "period_end", "metric", "value", "unit", "source")
+    names = ("line", "region_name", "region_code", "period_start", "period_end", "metric", "value", "unit", "value_yi",
+             "source", "issuer", "document", "url")
     types = (pa.int32(), pa.string(), pa.string(), pa.date32(), pa.date32(), pa.string(), pa.string(), pa.string(),
-             pa.string())
+             pa.string(), pa.string(), pa.string(), pa.string(), pa.string())
     tbl = pa.table({n: pa.array([r[i] for r in rows], type=t) for i, (n, t) in enumerate(zip(names, types))})
     con.register("_official_raw", tbl)
     try:
@@ -279,7 +293,8 @@ def _load_official_file(con, f: Path) -> None:
         con.execute(f"""
             INSERT INTO _official
             SELECT NULL, coalesce(o.region_name, g.name), o.region_code, g.level, o.period_start, o.period_end,
-                   o.metric, o.value::{DECIMAL}, o.unit, o.source, '{_sql_path(Path(f.name))}', o.line
+                   o.metric, o.value::{DECIMAL}, o.unit, o.value_yi::{DECIMAL}, o.source, o.issuer, o.document, o.url,
+                   '{_sql_path(Path(f.name))}', o.line
             FROM _official_raw o JOIN (SELECT DISTINCT ON (code) * FROM regions WHERE code IS NOT NULL) g
                  ON g.code = o.region_code""")
     finally:
@@ -401,11 +416,18 @@ ORDER BY CASE level WHEN 'province' THEN 1 WHEN 'city' THEN 2 ELSE 3 END, code
     # per official figure: the projects (and the largest claims) of that region, stage and period
     f"""
 CREATE OR REPLACE VIEW official_coverage AS
-WITH f AS (
+WITH f0 AS (
     SELECT *,
-           nullif(regexp_extract(metric, '^(signed|negotiating|started|operating)_(projects|amount_yi)$', 1), '') AS stage,
-           nullif(regexp_extract(metric, '^(signed|negotiating|started|operating)_(projects|amount_yi)$', 2), '') AS measure
+           nullif(regexp_extract(metric, '^(signed|negotiating|started|operating)_(projects|amount_yi|amount)$', 1), '') AS stage0,
+           nullif(regexp_extract(metric, '^(signed|negotiating|started|operating)_(projects|amount_yi|amount)$', 2), '') AS m0
     FROM official_figures
+), f AS (           -- like with like: counts of projects, and amounts in a unit of 元 (in 亿元)
+    SELECT * EXCLUDE (stage0, m0),
+           CASE WHEN m0 = 'projects' OR (m0 IS NOT NULL AND value_yi IS NOT NULL) THEN stage0 END AS stage,
+           CASE WHEN m0 = 'projects' THEN 'projects' WHEN m0 IS NOT NULL AND value_yi IS NOT NULL THEN 'amount_yi' END
+               AS measure,
+           CASE WHEN m0 = 'projects' THEN value WHEN m0 IS NOT NULL THEN value_yi END AS compared_value
+    FROM f0
 ), hits AS (        -- mentions of the figure's stage, dated inside its period, located in its region
     SELECT DISTINCT f.figure_id, pm.project_id, pm.record_id, pm.mention_no, pm.date_hi, pm.amount_yi
     FROM f
@@ -428,18 +450,18 @@ WITH f AS (
     GROUP BY f.figure_id
 )
 SELECT f.figure_id, f.region_name, f.region_code, f.region_level, f.period_start, f.period_end,
-       f.metric, f.stage, f.measure, f.value AS official_value, f.unit,
+       f.metric, f.stage, f.measure, f.value AS official_value, f.unit, f.compared_value::{DECIMAL} AS official_compared,
        CASE f.measure WHEN 'projects' THEN coalesce(i.projects, 0)::{DECIMAL}
                       WHEN 'amount_yi' THEN coalesce(i.amount_yi, 0)::{DECIMAL} END AS itemised_value,
-       CASE WHEN f.measure IS NOT NULL AND f.value > 0 THEN round(
+       CASE WHEN f.measure IS NOT NULL AND f.compared_value > 0 THEN round(
            CASE f.measure WHEN 'projects' THEN coalesce(i.projects, 0) ELSE coalesce(i.amount_yi, 0) END
-           / f.value, 4) END                                                       AS share,
+           / f.compared_value, 4) END                                              AS share,
        CASE WHEN f.measure IS NOT NULL THEN coalesce(i.projects, 0) END           AS itemised_projects,
        CASE WHEN f.measure IS NOT NULL THEN coalesce(i.projects_with_amount, 0) END AS itemised_projects_with_amount,
        CASE WHEN f.measure IS NOT NULL THEN coalesce(cl.claims, 0) END            AS claims,
        CASE f.measure WHEN 'projects' THEN cl.max_count::{DECIMAL}
                       WHEN 'amount_yi' THEN cl.max_total_yi::{DECIMAL} END        AS claimed_max,
-       f.source, f.file
+       f.source, f.issuer, f.document, f.url, f.file
 FROM f LEFT JOIN itemised i USING (figure_id) LEFT JOIN claimed cl USING (figure_id)
 ORDER BY f.figure_id
 """,

@@ -347,6 +347,48 @@ def test_bad_official_file_is_skipped_with_a_warning(tmp_path, capfd):
     assert "d-no-columns.csv skipped" in err
 
 
+ISSUED_CSV = """region_name,region_code,period_start,period_end,metric,value,unit,issuer,document,url
+许昌市,411000,2020-01-01,2020-12-31,signed_amount,4000000,万元,许昌市统计局,communique,http://example.org/a
+许昌市,411000,2020-01-01,2020-12-31,signed_projects,20,个,许昌市商务局,bureau_release,http://example.org/b
+许昌市,411000,2020-01-01,2020-12-31,foreign_capital_used,15000,万美元,许昌市统计局,communique,http://example.org/a
+许昌市,411000,2020-01-01,2020-12-31,funds_in_place,120.5,亿元,许昌市人民政府,work_report,http://example.org/c
+"""
+
+
+def test_published_figures_with_their_issuer_compared_like_with_like(tmp_path):
+    off = tmp_path / "official"
+    off.mkdir()
+    (off / "issued.csv").write_text(ISSUED_CSV, encoding="utf-8")
+    con = build(tmp_path / "p.duckdb", results(), off)
+    got = q(con, "SELECT metric, value, unit, value_yi, issuer, document, url FROM official_figures ORDER BY figure_id")
+    D = Decimal
+    assert got == [
+        ("signed_amount", D("4000000"), "万元", D("400"), "许昌市统计局", "communique", "http://example.org/a"),
+        ("signed_projects", D("20"), "个", None, "许昌市商务局", "bureau_release", "http://example.org/b"),
+        ("foreign_capital_used", D("15000"), "万美元", None, "许昌市统计局", "communique", "http://example.org/a"),
+        ("funds_in_place", D("120.5"), "亿元", D("120.5"), "许昌市人民政府", "work_report", "http://example.org/c"),
+    ]
+    cov = q(con, """SELECT metric, stage, measure, official_compared, itemised_value, share, issuer
+                    FROM official_coverage ORDER BY figure_id""")
+    assert cov == [
+        # 400 0000 万元 = 400 亿元 signed in 许昌 in 2020, against the same 99.8 亿元 of named projects
+        ("signed_amount", "signed", "amount_yi", D("400"), D("99.8"), 0.2495, "许昌市统计局"),
+        ("signed_projects", "signed", "projects", D("20"), D("5"), 0.25, "许昌市商务局"),
+        # measures no record has (foreign capital in dollars, funds in place) are listed, not compared
+        ("foreign_capital_used", None, None, None, None, None, "许昌市统计局"),
+        ("funds_in_place", None, None, None, None, None, "许昌市人民政府"),
+    ]
+
+
+def test_a_published_figure_of_an_unknown_document_kind_skips_the_file(tmp_path, capfd):
+    off = tmp_path / "official"
+    off.mkdir()
+    (off / "issued.csv").write_text(ISSUED_CSV.replace("bureau_release", "newspaper"), encoding="utf-8")
+    con = build(tmp_path / "p.duckdb", results(), off)
+    assert q(con, "SELECT count(*) FROM official_figures") == [(0,)]
+    assert "issued.csv skipped: line 3: document 'newspaper'" in capfd.readouterr().err
+
+
 def test_no_official_folder(tmp_path):
     con = build(tmp_path / "p.duckdb", results(), tmp_path / "missing")
     assert q(con, "SELECT count(*) FROM official_figures") == [(0,)]
