@@ -159,7 +159,7 @@ class Planner:
         store = self.store
         h = raw.content_hash if raw.text and raw.text.strip() else None
         if store is not None and raw.error is None and store.hash_of.get(raw.id) == raw.content_hash \
-                and store.version_of.get(raw.id) == self.version:
+                and store.version_of.get(raw.id) == self.version and store.kind_of.get(raw.id) == raw.kind:
             return "unchanged", None
         stored = store.id_of_hash.get(h) if store is not None and h is not None else None
         if raw.error is None and h is not None:
@@ -173,7 +173,7 @@ class Planner:
 
 def duplicate_result(raw: RawArticle, other: str, version: str) -> ArticleResult:
     return ArticleResult(Article(article_id=raw.id, source=raw.source, title=raw.title, date=raw.date,
-                                 region=raw.region, origin=raw.origin, content_hash=raw.content_hash,
+                                 region=raw.region, source_kind=raw.kind, origin=raw.origin, content_hash=raw.content_hash,
                                  encoding=raw.encoding, duplicate_of=other, extractor=version, status="ok"))
 
 

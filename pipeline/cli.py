@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from .read import UsageError
+from .read import SOURCE_KINDS, UsageError
 from .readers import ReadOptions
 from .segment import SEGMENTERS
 
@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "bzip2, xz or zstd; - reads JSONL on stdin")
     ex.add_argument("--ocr", action="store_true",
                     help="read images and PDFs without a text layer with Tesseract (tesseract-ocr, tesseract-ocr-chi-sim)")
+    ex.add_argument("--official", metavar="KIND", default=None, choices=SOURCE_KINDS,
+                    help="the inputs are official sources of this kind (communique, work_report, bureau_release, "
+                         "government_release): their claims are official figures (view official_claims); an "
+                         "article's own metadata `kind` says the same per article")
     ex.add_argument("--columns", metavar="FIELD=COLUMN,...", default=None,
                     help="columns of .csv/.tsv/.parquet tables that hold the article fields, e.g. "
                          "text=body,date=pubdate (fields: id, title, date, source, region, text)")
@@ -175,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             from .batch import default_jobs
             args.jobs = default_jobs()
         try:
-            args.read_options = ReadOptions(ocr=args.ocr, columns=parse_columns(args.columns))
+            args.read_options = ReadOptions(ocr=args.ocr, columns=parse_columns(args.columns), kind=args.official)
         except UsageError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

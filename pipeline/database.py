@@ -494,6 +494,27 @@ FROM p
 GROUP BY region_level, region_code, region_name, year(first_signed)
 ORDER BY region_code NULLS LAST, region_name, signing_year
 """,
+    # the claims of official sources (articles of a `kind`: statistical communiqués, work reports,
+    # bureau and government releases): official figures, with the issuing body, period and measure
+    """
+CREATE OR REPLACE VIEW official_claims AS
+SELECT c.claim_id, c.article_id, a.source AS issuer, a.source_kind AS document, a.title,
+       ar.name AS region_name, ar.level AS region_level,
+       coalesce(ar.code, ar.county_code, ar.city_code, ar.province_code) AS region_code,
+       p.period, iso_start(p.period) AS period_start, iso_end(p.period) AS period_end,
+       claim_stage(c.scope) AS stage, c.measure, c.scope, c.category, c.parent,
+       c.project_count, c.count_unit, c.total_yi, c.total_amount, c.currency, c.amount_qualifier
+FROM claims c JOIN articles a USING (article_id)
+LEFT JOIN article_regions ar USING (article_id)
+-- the period: the claim's own date; for a communiqué whose claim has only the publication date, the
+-- year its title names (2020年…统计公报, published in 2021); else the article's date
+CROSS JOIN LATERAL (SELECT CASE WHEN a.source_kind = 'communique' AND (c.date IS NULL OR c.date = a.date)
+                                 AND regexp_matches(coalesce(a.title, ''), '(19|20)[0-9]{2}年')
+                            THEN regexp_extract(a.title, '((?:19|20)[0-9]{2})年', 1)
+                            ELSE coalesce(c.date, a.date) END AS period) p
+WHERE a.source_kind IS NOT NULL
+ORDER BY c.article_id, c.start
+""",
     """
 CREATE OR REPLACE VIEW single_mention_projects AS
 SELECT * FROM projects WHERE n_articles = 1 ORDER BY project_id

@@ -126,7 +126,7 @@ def _home_name(home, publication: str | None) -> str | None:
 def extract_article(raw: RawArticle, segmenter: str = "jieba") -> ArticleResult:
     """Extract one raw article. Never raises for bad input: errors go into the Article row."""
     base = dict(article_id=raw.id, source=raw.source, title=raw.title, date=raw.date, region=raw.region,
-                origin=raw.origin, content_hash=raw.content_hash, encoding=raw.encoding)
+                source_kind=raw.kind, origin=raw.origin, content_hash=raw.content_hash, encoding=raw.encoding)
     if raw.error:
         return ArticleResult(Article(**base, status="error", error=raw.error))
     if raw.text is None or not raw.text.strip():

@@ -99,6 +99,8 @@ class Article(_Out):
     title: Optional[str] = None
     date: Optional[str] = None
     region: Optional[str] = None
+    source_kind: Optional[str] = Field(None, description="an official source's kind (communique, work_report, "
+                                                         "bureau_release, government_release): its claims are official")
     origin: str = Field(description="file (and line) the article came from")
     content_hash: Optional[str] = None
     encoding: Optional[str] = None

@@ -36,7 +36,10 @@ MAX_ARTICLE_CHARS = 2_000_000   # longer texts are refused with a clear reason (
 MAX_WHOLE_BYTES = 64 << 20      # a .txt or .html file larger than this is refused before decoding
 MAX_LINE_BYTES = 128 << 20      # a longer JSONL line is refused unparsed (bounded memory, whatever the input)
 MAX_LAYERS = 4                  # layers of compression unwrapped (a .jsonl.gz.xz has two)
-META_KEYS = ("id", "title", "date", "source", "region")
+META_KEYS = ("id", "title", "date", "source", "region", "kind")
+# kinds of official sources (metadata `kind`, or --official KIND for a whole run): their claims are
+# official figures, issued by the article's `source` (docs/database.md, official_claims)
+SOURCE_KINDS = ("communique", "work_report", "bureau_release", "government_release")
 
 
 @dataclass
@@ -50,6 +53,7 @@ class RawArticle:
     region: str | None = None
     encoding: str | None = None
     error: str | None = None
+    kind: str | None = None          # an official source's kind (SOURCE_KINDS), else None
 
     @property
     def content_hash(self) -> str | None:
@@ -118,6 +122,14 @@ def _str_or_none(value, key: str) -> str | None:
     return str(value)
 
 
+def _kind(value) -> str | None:
+    """An article's `kind`: one of SOURCE_KINDS or nothing; ValueError otherwise."""
+    kind = _str_or_none(value, "kind")
+    if kind is not None and kind not in SOURCE_KINDS:
+        raise ValueError(f"kind {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
+    return kind
+
+
 def _from_mapping(obj: dict, default_id: str, origin: str) -> RawArticle:
     art = RawArticle(id=default_id, origin=origin)
     try:
@@ -128,6 +140,7 @@ def _from_mapping(obj: dict, default_id: str, origin: str) -> RawArticle:
         art.date = _str_or_none(obj.get("date"), "date")
         art.source = _str_or_none(obj.get("source"), "source")
         art.region = _str_or_none(obj.get("region"), "region")
+        art.kind = _kind(obj.get("kind"))
         text = obj.get("text")
         if text is None:
             raise ValueError("missing 'text'")
@@ -183,7 +196,7 @@ def apply_meta(data: bytes, name: str, art: RawArticle) -> str | None:
         if not isinstance(meta, dict):
             raise ValueError("sidecar is not a JSON object")
         for key in META_KEYS:
-            val = _str_or_none(meta.get(key), key)
+            val = _kind(meta.get(key)) if key == "kind" else _str_or_none(meta.get(key), key)
             if key == "id":
                 art.id = val or art.id
             elif val is not None:
@@ -291,10 +304,11 @@ def read_inputs(inputs: list[str], options: ReadOptions | None = None) -> Iterat
     options = options or ReadOptions()
     named = {Path(raw) for raw in inputs if raw != "-" and not Path(raw).is_dir()}
     for path in expand_inputs(inputs):
-        if str(path) == "-":
-            yield from read_jsonl(path)
-        else:
-            yield from read_source(Source.of_file(path, named=path in named), options)
+        arts = read_jsonl(path) if str(path) == "-" else read_source(Source.of_file(path, named=path in named), options)
+        for art in arts:
+            if options.kind and art.kind is None:
+                art.kind = options.kind          # --official KIND: every article of the run
+            yield art
 
 
 def read_source(src: Source, options: ReadOptions, depth: int = 0) -> Iterator[RawArticle]:

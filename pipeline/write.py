@@ -23,7 +23,7 @@ import pyarrow as pa
 from . import database
 from .models import Article, Claim, Record
 
-ARTICLE_JSON_FIELDS = ("article_id", "source", "title", "date", "region", "origin", "content_hash",
+ARTICLE_JSON_FIELDS = ("article_id", "source", "title", "date", "region", "source_kind", "origin", "content_hash",
                        "encoding", "duplicate_of", "status", "error", "n_records", "n_claims", "home", "home_code",
                        "home_rule")
 
@@ -98,6 +98,22 @@ def _create_table_sql(con, table: str, model) -> str:
     defs = ", ".join(f'"{name}" {typ}' + (" USING COMPRESSION zstd" if name in zstd else "")
                      for name, typ, *_ in cols)
     return f"CREATE TABLE IF NOT EXISTS {table} ({defs})"
+
+
+def _add_missing_columns(con, table: str, model) -> None:
+    """A database of an older version: the model's columns it lacks are added (NULL in its rows;
+    its articles are extracted again anyway, the extractor version having changed)."""
+    have = {c for (c,) in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ?",
+        [table]).fetchall()}
+    con.register("empty_t", arrow_table(model, []))
+    try:
+        cols = con.execute(f"DESCRIBE {_select(table, 'empty_t')}").fetchall()
+    finally:
+        con.unregister("empty_t")
+    for name, typ, *_ in cols:
+        if name not in have:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {typ}')
 
 
 class Packed:
@@ -230,6 +246,7 @@ class Store:
         self.con.execute(f"SET temp_directory = '{self.path.parent / (self.path.name + '.spill')}'")
         for table, model in _MODELS.items():
             self.con.execute(_create_table_sql(self.con, table, model))
+            _add_missing_columns(self.con, table, model)
         self.con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
         self.con.execute(f"""CREATE TABLE IF NOT EXISTS {LINES_TABLE} (article_id VARCHAR, ok BOOLEAN,
             n_records BIGINT, n_claims BIGINT, records_jsonl VARCHAR USING COMPRESSION zstd,
@@ -244,12 +261,13 @@ class Store:
         self.n_articles = self.con.execute("SELECT count(*) FROM articles").fetchall()[0][0]
         self.hash_of: dict[str, str | None] = {}
         self.version_of: dict[str, str | None] = {}
+        self.kind_of: dict[str, str | None] = {}
         self.id_of_hash: dict[str, str] = {}
 
     def lookup(self, raws) -> None:
         """Load what the database holds about these articles (their ids, and their texts under other
         ids) into hash_of, version_of and id_of_hash, in place of the previous batch's."""
-        self.hash_of, self.version_of, self.id_of_hash = {}, {}, {}
+        self.hash_of, self.version_of, self.id_of_hash, self.kind_of = {}, {}, {}, {}
         if not self.n_articles:
             return
         ids = [r.id for r in raws]
@@ -257,11 +275,12 @@ class Store:
         self.con.register("_look_ids", pa.table({"article_id": pa.array(ids, pa.string())}))
         self.con.register("_look_hashes", pa.table({"content_hash": pa.array(hashes, pa.string())}))
         try:
-            for aid, h, v in self.con.execute(
-                    "SELECT article_id, content_hash, extractor FROM articles "
+            for aid, h, v, k in self.con.execute(
+                    "SELECT article_id, content_hash, extractor, source_kind FROM articles "
                     "WHERE article_id IN (SELECT article_id FROM _look_ids)").fetchall():
                 self.hash_of[aid] = h
                 self.version_of[aid] = v
+                self.kind_of[aid] = k
             for h, aid in self.con.execute(
                     "SELECT content_hash, min(article_id) FROM articles WHERE status = 'ok' AND duplicate_of IS NULL "
                     "AND content_hash IN (SELECT content_hash FROM _look_hashes) GROUP BY content_hash").fetchall():

@@ -545,3 +545,45 @@ def test_every_table_and_view_is_documented_column_by_column(db):
     assert sorted(documented) == sorted(actual)
     for name, cols in actual.items():
         assert documented[name] == cols, f"docs/database.md, {name}: documented {documented[name]}, actual {cols}"
+
+
+def test_claims_of_an_official_source_are_official_figures(tmp_path):
+    """A communiqué read like an article (metadata kind, or --official for the run): its claims are
+    listed in official_claims with the issuer, the period and the measure; an ordinary article's
+    are not; a wrong kind is an error row."""
+    import json as _json
+    import subprocess
+    import sys
+    lines = [
+        {"id": "gb2020", "title": "长垣县2020年国民经济和社会发展统计公报", "date": "2021-03-20", "region": "长垣县",
+         "source": "长垣县统计局", "kind": "communique",
+         "text": "全年新签约招商引资项目46个,总投资218.5亿元。"},
+        {"id": "news1", "date": "2020-12-01", "region": "长垣县", "source": "新乡日报",
+         "text": "今年以来,全县累计签约项目40个,总投资200亿元。"},
+        {"id": "bad", "date": "2020-12-01", "region": "长垣县", "kind": "newspaper", "text": "签约项目3个。"},
+    ]
+    p = tmp_path / "docs.jsonl"
+    p.write_text("".join(_json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(p), "--out", str(out), "--jobs", "1", "--quiet"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    con = duckdb.connect(str(out / "pipeline.duckdb"), read_only=True)
+    got = q(con, """SELECT article_id, issuer, document, region_name, region_code, period_start::VARCHAR,
+                           period_end::VARCHAR, stage, project_count, total_yi::DOUBLE FROM official_claims""")
+    # the region as resolved today (长垣县 became 长垣市 in 2019); the period: the year the title names
+    assert got == [("gb2020", "长垣县统计局", "communique", "长垣市", "410783", "2020-01-01", "2020-12-31", "signed",
+                    46, 218.5)]
+    arts = {a["article_id"]: a for a in map(_json.loads, (out / "articles.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert arts["gb2020"]["source_kind"] == "communique" and arts["news1"]["source_kind"] is None
+    assert "kind 'newspaper'" in arts["bad"]["error"]
+    con.close()
+    # --official marks every article of the run; a stored article whose kind changes is extracted again
+    r = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(p), "--out", str(tmp_path / "o2"), "--db",
+                        str(out / "pipeline.duckdb"), "--official", "work_report", "--jobs", "1", "--quiet"],
+                       cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "2 unchanged" not in r.stderr and "1 unchanged" in r.stderr     # gb2020 keeps its own kind
+    con = duckdb.connect(str(out / "pipeline.duckdb"), read_only=True)
+    assert q(con, "SELECT article_id, document FROM official_claims ORDER BY 1") == [
+        ("gb2020", "communique"), ("news1", "work_report")]

@@ -30,6 +30,7 @@ class ReadOptions:
     ocr: bool = False                       # --ocr: read images and PDFs without text with Tesseract
     ocr_lang: str = "chi_sim"
     columns: tuple[tuple[str, str], ...] = ()   # --columns text=body,date=pubdate: (field, column)
+    kind: str | None = None                 # --official KIND: the kind of official source of every article
     skipped: Counter = field(default_factory=Counter)   # reason -> count (WARC request records...)
 
     def column(self, key: str) -> str:

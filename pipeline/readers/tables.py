@@ -20,7 +20,7 @@ from . import ReadOptions, Source
 if TYPE_CHECKING:
     from ..read import RawArticle
 
-FIELDS = ("id", "title", "date", "source", "region", "text")
+FIELDS = ("id", "title", "date", "source", "region", "kind", "text")
 SNIFF_BYTES = 1 << 16
 PARQUET_BATCH = 1024
 CSV_FIELD_LIMIT = 64 << 20          # characters in one cell (an article's text); csv's default is 128 KiB
@@ -160,6 +160,9 @@ def _article(values: dict, src: Source, row_no: int, encoding: str):
             val = _cell(values.get(key), key)
             if key == "id":
                 art.id = val or default_id
+            elif key == "kind":
+                from ..read import _kind
+                art.kind = _kind(val)
             elif key == "text":
                 art.text = val or ""          # an empty cell: "empty text" at extraction, as in JSONL
             else:
