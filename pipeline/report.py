@@ -1,8 +1,11 @@
 """The review page: `python -m pipeline report --db outputs/pipeline.duckdb --out outputs/report.html`
 (`make report`) writes one self-contained HTML file (no network, no scripts) with
 
-- the coverage summary: official figures against itemised projects, and claimed against
-  itemised amounts per region and per article, as tables and bar charts (inline SVG);
+- the coverage summary: official figures against itemised projects (and the claims of official
+  sources), and claimed against itemised amounts per region and per article, as tables and bar
+  charts (inline SVG);
+- whether signed projects land: per region and signing year, signed against later reported
+  started (the `landing` view), as a chart and a table;
 - per article: its text with amounts, companies, places and dates highlighted, and its records
   and claims, each linked to its evidence in the text (and each evidence back to them).
 
@@ -94,9 +97,9 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozen
 
 # --- bar charts ------------------------------------------------------------------------------
 
-def bar_chart(items: list[dict], title: str, labels=("claimed", "itemised")) -> str:
+def bar_chart(items: list[dict], title: str, labels=("claimed", "itemised"), unit: str = "亿元") -> str:
     """Horizontal bars, two per item (claimed grey, itemised blue), as inline SVG.
-    items: dicts with label, href (a #fragment or None), claimed, itemised (亿元 or None)."""
+    items: dicts with label, href (a #fragment or None), claimed, itemised (in `unit`, or None)."""
     if not items:
         return '<p class="note">nothing to chart</p>'
     label_w, bar_w, row_h, top = 300, 560, 34, 26
@@ -105,9 +108,9 @@ def bar_chart(items: list[dict], title: str, labels=("claimed", "itemised")) -> 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 200}" height="{h}" '
              f'role="img" aria-label="{esc(title)}">',
              f'<rect x="{label_w}" y="4" width="12" height="12" class="bar-claimed"/>'
-             f'<text x="{label_w + 16}" y="15">{esc(labels[0])} (亿元)</text>'
-             f'<rect x="{label_w + 150}" y="4" width="12" height="12" class="bar-itemised"/>'
-             f'<text x="{label_w + 166}" y="15">{esc(labels[1])} (亿元)</text>']
+             f'<text x="{label_w + 16}" y="15">{esc(labels[0])} ({esc(unit)})</text>'
+             f'<rect x="{label_w + 190}" y="4" width="12" height="12" class="bar-itemised"/>'
+             f'<text x="{label_w + 206}" y="15">{esc(labels[1])} ({esc(unit)})</text>']
     for k, it in enumerate(items):
         y = top + k * row_h
         c = float(it["claimed"] or 0)
@@ -367,8 +370,41 @@ def build_html(con, max_articles: int = MAX_ARTICLES, title: str = "Investment-p
               esc(o["source"])] for o in off], numeric={4, 5, 6, 7, 8}, cls="official"))
         out.append('<p class="note">itemised = distinct projects located in the region with a mention of the '
                    'metric\'s stage dated inside the period (see docs/database.md).</p>')
+        compared = [o for o in off if o["measure"] == "amount_yi"]
+        out.append(bar_chart([{"label": f"{o['region_name']} {o['period_start']}–{o['period_end']} {o['metric']}",
+                               "href": None, "claimed": o["official_compared"], "itemised": o["itemised_value"]}
+                              for o in compared], "official amounts vs itemised", labels=("official", "itemised")))
     else:
         out.append('<p class="note">no official figures loaded (CSV files in corpora/official/).</p>')
+    official_claims = _rows(con, "SELECT * FROM official_claims")
+    if official_claims:
+        out.append("<h3>Claims of official sources</h3>")
+        out.append(_table(["document", "issuer", "region", "period", "stage", "measure", "projects", "亿元", "scope"],
+                          [[esc(c["document"]), esc(c["issuer"]), esc(c["region_name"]), esc(c["period"]),
+                            esc(c["stage"]), esc(c["measure"]), esc(num(c["project_count"])), esc(num(c["total_yi"])),
+                            esc(c["scope"])] for c in official_claims], numeric={6, 7}, cls="official-claims"))
+
+    # whether signed projects land
+    landing = _rows(con, "SELECT * FROM landing ORDER BY projects_signed DESC, region_code, signing_year LIMIT 200")
+    out.append("<h2>Whether signed projects land</h2>")
+    if landing:
+        out.append(bar_chart([{"label": f"{r['region_name']} {r['signing_year']}", "href": None,
+                               "claimed": r["projects_signed"], "itemised": r["reported_started"]}
+                              for r in landing[:40]], "projects signed vs later reported started",
+                             labels=("signed", "started or operating"), unit="projects"))
+        out.append(_table(["region", "level", "signed in", "projects signed", "with amount", "signed 亿元",
+                           "reported started", "reported operating", "share started", "share operating",
+                           "median months to start"],
+                          [[esc(f"{r['region_name']} {r['region_code'] or ''}"), esc(r["region_level"]),
+                            str(r["signing_year"]), str(r["projects_signed"]), str(r["projects_with_amount"]),
+                            esc(num(r["amount_signed_yi"])), str(r["reported_started"]), str(r["reported_operating"]),
+                            esc(pct(r["share_started"])), esc(pct(r["share_operating"])),
+                            esc(num(r["median_months_to_start"]))] for r in landing],
+                          numeric={2, 3, 4, 5, 6, 7, 8, 9, 10}, cls="landing"))
+        out.append('<p class="note">a project counts as started when a later article reports it started or '
+                   'operating; only as good as the links between articles (python -m pipeline.linkscore).</p>')
+    else:
+        out.append('<p class="note">no signed projects.</p>')
 
     # regions
     regions = _rows(con, """SELECT * FROM region_coverage WHERE level = 'city' AND articles > 0

@@ -83,8 +83,11 @@ def report(tmp_path_factory):
     d = tmp_path_factory.mktemp("report")
     (d / "evil.txt").write_text(EVIL_TEXT, encoding="utf-8")
     (d / "evil.meta.json").write_text(json.dumps(EVIL_META, ensure_ascii=False), encoding="utf-8")
+    from test_landing import ARTICLES        # a signing followed by a start, and one by an opening
+    chain = d / "chain.jsonl"
+    chain.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES), encoding="utf-8")
     out = d / "out"
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(SAMPLE), str(d / "evil.txt"),
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(SAMPLE), str(d / "evil.txt"), str(chain),
                            "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     page = write_report(out / "pipeline.duckdb", out / "report.html")
@@ -133,10 +136,10 @@ def test_every_record_and_claim_links_to_its_evidence(report):
     page = Page(html)
     ids = {a.get("id") for _, a in page.tags if a.get("id")}
     links = [a["href"][1:] for t, a in page.tags if t == "a" and a.get("href", "").startswith("#ev-")]
-    # 11 + 1 records, 8 + 1 claims
-    assert len(links) == 21 and set(links) <= ids
+    # 11 + 1 + 5 records (the sample, the evil page, the landing chain), 8 + 1 claims
+    assert len(links) == 26 and set(links) <= ids
     backlinks = [a["href"][1:] for t, a in page.tags if t == "a" and re.match(r"#[rc]-\d+-\d+$", a.get("href", ""))]
-    assert len(backlinks) == 21 and set(backlinks) <= ids
+    assert len(backlinks) == 26 and set(backlinks) <= ids
 
 
 def test_highlights(report):
@@ -170,7 +173,7 @@ def test_report_command(tmp_path, report):
                            "--out", str(out), "--max-articles", "1"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     html = out.read_text(encoding="utf-8")
-    assert "1 of 2 articles shown" in html and html.count('<section class="article"') == 1
+    assert "1 of 7 articles shown" in html and html.count('<section class="article"') == 1
     proc = subprocess.run([sys.executable, "-m", "pipeline.report", "--db", str(tmp_path / "none.duckdb")],
                           cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2 and "no database" in proc.stderr
@@ -214,6 +217,12 @@ def test_report_renders_in_headless_chromium(report):
     assert SAMPLE_RECORDS <= records
     assert ["xuchang-daily-2020-12", '牵手"长三角"合作再升级', "许昌市", "37", "425.9", "11", "7", "190.8", "44.8%",
             "29.7%"] in [c for cls, c in dom.rows if cls == "coverage"]
+
+    # whether signed projects land: the hand-made chain of test_landing, as computed there by hand
+    landing = [c for cls, c in dom.rows if cls == "landing"]
+    assert ["长垣县 410783", "county", "2020", "2", "2", "8", "1", "0", "50.0%", "0.0%", "6.2"] in landing, landing
+    assert ["长垣县 410783", "county", "2021", "1", "1", "2", "1", "1", "100.0%", "100.0%", "—"] in landing, landing
+    assert "Whether signed projects land" in "".join(dom.text)
 
     shot = ROOT / "outputs" / "report-screenshot.png"
     shot.parent.mkdir(exist_ok=True)
