@@ -202,7 +202,7 @@ def run(inputs: list[str], out_dir: Path, db_path: Path | None, segmenter: str, 
     def start(batch: list[RawArticle]):
         """Plan a batch and set its extraction going; returns what finish() needs."""
         nonlocal pool, t_extract, warmed
-        store.lookup(batch)                     # what the database holds about these articles
+        store.lookup(batch, version)            # what the database holds about these articles
         plan = [(raw, *planner.action(raw)) for raw in batch]
         todo = [raw for raw, action, _ in plan if action == "extract"]
         chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]

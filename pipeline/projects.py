@@ -377,5 +377,5 @@ def update_projects(con, article_ids: list[str]) -> None:
     con.execute("DELETE FROM projects WHERE project_id IN (SELECT project_id FROM _old)")
     con.execute("DELETE FROM project_mentions WHERE record_id IN (SELECT record_id FROM _old)")
     for table, new, order in _OUT:
-        con.execute(f"INSERT INTO {table} SELECT * FROM {new} ORDER BY {order}")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {new} ORDER BY {order}")
     _drop(con)

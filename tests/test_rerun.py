@@ -187,3 +187,23 @@ def test_appending_to_the_corpora_database_equals_a_rebuild(tmp_path):
     con.close()
     assert got == _rebuilt(db)
     assert any(r[0] == "appended-one" for r in got["article_regions"])
+
+
+def test_a_database_of_an_older_version_gets_the_new_columns_and_keeps_its_rows_right(tmp_path):
+    """A database made before a column was added (articles.source_kind): the column is added at
+    the end of its table, and rows are inserted by name, never shifted into other columns."""
+    db = tmp_path / "store.duckdb"
+    dev = ROOT / "corpora" / "dev"
+    run("extract", dev, "--out", tmp_path / "o1", "--db", db)
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE articles DROP COLUMN source_kind")           # as the older version made it
+    con.execute("UPDATE articles SET extractor = 'older'")                # and extracted with older code
+    con.close()
+    run("extract", dev, "--out", tmp_path / "o2", "--db", db)
+    rows = query(db, "SELECT count(*), count(*) FILTER (WHERE length(content_hash) = 16 AND origin LIKE '%dev%' "
+                     "AND source_kind IS NULL AND status = 'ok') FROM articles")
+    assert rows[0][0] == rows[0][1] > 0
+    again = run("extract", dev, "--out", tmp_path / "o3", "--db", db)
+    assert f"{rows[0][0]} unchanged" in again.stderr, again.stderr
+    for name in OUTPUTS:
+        assert (tmp_path / "o1" / name).read_bytes() == (tmp_path / "o3" / name).read_bytes(), name
