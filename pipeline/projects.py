@@ -142,21 +142,38 @@ def article_table(con, name: str, article_ids) -> str:
     return table
 
 
-def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "project_mentions", "projects")) -> None:
-    """The matcher over the records that satisfy `scope` (SQL on records' columns): the tables
-    `out` (links, mentions, projects; stored tables, which DuckDB spills, not temporary ones) as
-    project_links, project_mentions and projects would hold for those records."""
-    links, mentions, projects = out
+ROWID_LIST_MAX = 20_000     # a scope of at most so many records is read back by row id
+
+
+def _by_rowid(con, where: str) -> str:
+    """A condition on records equal to `where`: the row ids of its rows where they are few. DuckDB
+    reads only the columns of `where` to find them, then the rows by row id, where a filter by a
+    subquery reads every column of every row first."""
+    rowids = [r for (r,) in con.execute(f"SELECT rowid FROM records WHERE {where} ORDER BY rowid").fetchall()]
+    if len(rowids) > ROWID_LIST_MAX:
+        return where
+    return f"rowid IN ({','.join(map(str, rowids))})" if rowids else "FALSE"
+
+
+# the columns of records the matcher's features are computed from (a closure's rounds read only these)
+_FEATURE_COLUMNS = "record_id, article_id, city_code, county_code, county, project, amount_yi, date, companies"
+
+
+def _features(con, scope: str, global_caps: bool, columns: str = "*") -> None:
+    """What the matcher looks at, for the records that satisfy `scope` (SQL on records' columns):
+    pipeline_state.scope (the records), _m (one row per record), _mc (its company cores), _gall
+    (its block keys: bigrams of company cores and project keys) and _g (the keys that block: a key
+    held by more than GRAM_CAP records of a city does not). With `global_caps` a key's count is the
+    whole database's (pipeline_state.match_gram_counts), else it is counted within the scope."""
     # a view and tables of the state schema, not temporary ones: the cursor of _company_cores sees them
     con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
     _drop_scope(con)
     if scope == "TRUE":
         con.execute("CREATE VIEW pipeline_state.scope AS SELECT * FROM records")
-    else:                   # the records of a few cities, once (a view would be evaluated at every use)
-        con.execute(f"CREATE TABLE pipeline_state.scope AS SELECT * FROM records WHERE {scope}")
+    else:                   # the records in scope, once (a view would be evaluated at every use)
+        con.execute(f"CREATE TABLE pipeline_state.scope AS SELECT {columns} FROM records WHERE {_by_rowid(con, scope)}")
     _company_cores(con)
     _code_successors(con)
-    tol = AMOUNT_TOLERANCE
     # one row per record: what the matcher looks at
     con.execute("""
     CREATE OR REPLACE TEMP TABLE _m AS
@@ -177,17 +194,26 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
     JOIN _company_core c USING (name) WHERE length(c.core) >= 2
     """)
     # blocking: records of one city that share a bigram of a company core or of a project key
-    con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE _g AS
-    WITH g AS (
-        SELECT DISTINCT m.record_id, m.article_id, m.city_code, 'c' AS kind, unnest(bigrams(c.core)) AS gram
-        FROM _mc c JOIN _m m USING (record_id) WHERE m.city_code IS NOT NULL
-        UNION
-        SELECT record_id, article_id, city_code, 'p', unnest(bigrams(pkey))
-        FROM _m WHERE city_code IS NOT NULL AND pkey IS NOT NULL
-    )
-    SELECT * FROM g QUALIFY count(*) OVER (PARTITION BY city_code, kind, gram) <= {GRAM_CAP}
+    con.execute("""
+    CREATE OR REPLACE TEMP TABLE _gall AS
+    SELECT DISTINCT m.record_id, m.article_id, m.city_code, 'c' AS kind, unnest(bigrams(c.core)) AS gram
+    FROM _mc c JOIN _m m USING (record_id) WHERE m.city_code IS NOT NULL
+    UNION
+    SELECT record_id, article_id, city_code, 'p', unnest(bigrams(pkey))
+    FROM _m WHERE city_code IS NOT NULL AND pkey IS NOT NULL
     """)
+    if global_caps:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _g AS SELECT g.* FROM _gall g
+            JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram) WHERE n.n <= {GRAM_CAP}""")
+    else:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _g AS SELECT * FROM _gall
+            QUALIFY count(*) OVER (PARTITION BY city_code, kind, gram) <= {GRAM_CAP}""")
+
+
+def _pairs(con) -> None:
+    """_pf: the candidate pairs of _g (records of different articles sharing a block key, within
+    one county or where one has none) and the tests the matching rules apply to them."""
+    tol = AMOUNT_TOLERANCE
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE _pf AS
     WITH hasc AS (SELECT DISTINCT record_id FROM _mc),
@@ -232,6 +258,31 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
     WHERE ma.article_id <> mb.article_id
       AND (ma.county_key IS NULL OR mb.county_key IS NULL OR ma.county_key = mb.county_key)
     """)
+
+
+# the pairs of _pf that any rule below looks at: a record's project depends only on these pairs and
+# on the projects of their other records, so a set of records closed under them is matched alike
+# alone and within the whole database (update_projects)
+_RELEVANT = """SELECT a, b FROM _pf WHERE
+      (a_named AND b_named AND ((name_ok AND (company_ok OR (company_missing AND amount_ok)))
+                                OR (company_ok AND amount_ok AND same_time)))
+   OR (a_named <> b_named AND company_ok AND amount_ok)
+   OR (NOT a_named AND NOT b_named AND company_ok AND amount_ok)"""
+
+
+def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "project_mentions", "projects"),
+           global_caps: bool = False) -> None:
+    """The matcher over the records that satisfy `scope` (SQL on records' columns): the tables
+    `out` (links, mentions, projects; stored tables, which DuckDB spills, not temporary ones) as
+    project_links, project_mentions and projects would hold for those records. A full build
+    (scope TRUE) also keeps the block keys and their counts for updates."""
+    links, mentions, projects = out
+    _features(con, scope, global_caps)
+    if scope == "TRUE":
+        con.execute("CREATE OR REPLACE TABLE pipeline_state.match_grams AS SELECT * FROM _gall ORDER BY city_code, kind, gram")
+        con.execute("""CREATE OR REPLACE TABLE pipeline_state.match_gram_counts AS
+            SELECT city_code, kind, gram, count(*)::INTEGER AS n FROM _gall GROUP BY ALL ORDER BY ALL""")
+    _pairs(con)
     # 1. named mentions: similar names, and the same investor (or one side names none and the amounts
     #    agree); or other names for the same investor's project at the same time (the signing of
     #    欣旺达动力电池项目 on 2019-03-27, told again a year later as its 新能源项目 signed in 2019-03)
@@ -321,17 +372,19 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
     FROM one
     ORDER BY project_id
     """)
-    for t in ("_m", "_mc", "_g", "_pf", "_e_name", "_attach", "_e_unnamed", "_c1", "_c3", "_label",
+    for t in ("_m", "_mc", "_gall", "_g", "_pf", "_e_name", "_attach", "_e_unnamed", "_c1", "_c3", "_label",
               "_company_core", "_code_successor"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
-# when the cities an update touches hold more than this share of the records, the tables are rebuilt
+# when the records an update matches again are more than this share of all, the tables are rebuilt
 UPDATE_MAX_SHARE = 0.25
 
 _NEW = ("pipeline_state.new_links", "pipeline_state.new_mentions", "pipeline_state.new_projects")
 _OUT = (("project_links", _NEW[0], "1, 2"), ("project_mentions", _NEW[1], "project_id, mention_no"),
         ("projects", _NEW[2], "project_id"))
+_STATE = ("pipeline_state.changed", "pipeline_state.closure", "pipeline_state.frontier",
+          "pipeline_state.touched")
 
 
 def _drop_scope(con) -> None:
@@ -343,7 +396,7 @@ def _drop_scope(con) -> None:
 
 def _drop(con) -> None:
     _drop_scope(con)
-    for t in (*_NEW, "_old", "pipeline_state.cities", "pipeline_state.changed"):
+    for t in (*_NEW, *_STATE, "_old", "_flipped", "_seeds"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
@@ -353,27 +406,111 @@ def create_projects(con) -> None:
     _drop(con)
 
 
+def _have(con, schema: str, names: set[str]) -> bool:
+    got = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+                                      [schema]).fetchall()}
+    return names <= got
+
+
+_IN_CHANGED = "article_id IN (SELECT article_id FROM pipeline_state.changed)"
+
+
+def _update_block_keys(con) -> None:
+    """pipeline_state.match_grams and match_gram_counts after the changed articles' records were
+    replaced; `_seeds` gets the records whose candidates the change may alter: those sharing a block
+    key with a removed record (before), and all holders of a key whose count crossed GRAM_CAP."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _gone AS
+        SELECT DISTINCT city_code, kind, gram FROM pipeline_state.match_grams WHERE {_IN_CHANGED}""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _seeds AS SELECT DISTINCT g.record_id
+        FROM pipeline_state.match_grams g JOIN (SELECT k.* FROM _gone k
+            JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram) WHERE n.n <= {GRAM_CAP})
+        USING (city_code, kind, gram)""")
+    _features(con, _IN_CHANGED, False, _FEATURE_COLUMNS)    # the new records' keys (_gall)
+    con.execute("""CREATE OR REPLACE TABLE pipeline_state.touched AS
+        SELECT t.city_code, t.kind, t.gram, coalesce(n.n, 0) AS before FROM
+            (SELECT * FROM _gone UNION SELECT city_code, kind, gram FROM _gall) t
+        LEFT JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram)""")
+    con.execute("DROP TABLE _gone")
+    con.execute(f"DELETE FROM pipeline_state.match_grams WHERE {_IN_CHANGED}")
+    con.execute("INSERT INTO pipeline_state.match_grams SELECT * FROM _gall")
+    con.execute("""DELETE FROM pipeline_state.match_gram_counts n USING pipeline_state.touched t
+                   WHERE n.city_code = t.city_code AND n.kind = t.kind AND n.gram = t.gram""")
+    con.execute("""INSERT INTO pipeline_state.match_gram_counts
+        SELECT city_code, kind, gram, count(*)::INTEGER FROM pipeline_state.match_grams
+        JOIN pipeline_state.touched USING (city_code, kind, gram) GROUP BY ALL""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _flipped AS SELECT t.city_code, t.kind, t.gram
+        FROM pipeline_state.touched t LEFT JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram)
+        WHERE (t.before <= {GRAM_CAP}) <> (coalesce(n.n, 0) <= {GRAM_CAP})""")
+    con.execute("""INSERT INTO _seeds SELECT g.record_id FROM pipeline_state.match_grams g
+        JOIN _flipped USING (city_code, kind, gram)""")
+
+
+_PROJECT_MATES = """SELECT m.record_id FROM project_mentions m WHERE m.project_id IN
+    (SELECT project_id FROM project_mentions WHERE record_id IN (SELECT record_id FROM {nodes}))"""
+
+
+def _closure(con) -> int:
+    """pipeline_state.closure: the records to match again, from `_seeds` and the changed articles'
+    records (new, and the projects of the old): the smallest set that holds them, the other records
+    of their former projects, and the other record of every pair of _RELEVANT they are part of.
+    Returns its size."""
+    # the records the change removed: the old records of the changed articles not stored again
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _removed AS
+        SELECT record_id FROM project_mentions WHERE {_IN_CHANGED}
+        EXCEPT SELECT record_id FROM records WHERE {_IN_CHANGED}""")
+    con.execute(f"""CREATE OR REPLACE TABLE pipeline_state.closure AS
+        SELECT DISTINCT record_id FROM (
+            SELECT record_id FROM _seeds UNION ALL SELECT record_id FROM records WHERE {_IN_CHANGED}
+            UNION ALL {_PROJECT_MATES.format(nodes=f"(SELECT record_id FROM project_mentions WHERE {_IN_CHANGED})")})
+        WHERE record_id NOT IN (SELECT record_id FROM _removed)""")
+    con.execute("CREATE OR REPLACE TABLE pipeline_state.frontier AS SELECT record_id FROM pipeline_state.closure")
+    _features(con, "record_id IN (SELECT record_id FROM pipeline_state.frontier)", True, _FEATURE_COLUMNS)
+    while True:
+        # the frontier's candidates: the records sharing a block key with it (its keys are in _g,
+        # the keys not over the cap of the records last looked at, which hold the frontier)
+        con.execute("""CREATE OR REPLACE TEMP TABLE _keys AS SELECT DISTINCT city_code, kind, gram FROM _g
+                       WHERE record_id IN (SELECT record_id FROM pipeline_state.frontier)""")
+        con.execute("""CREATE OR REPLACE TEMP TABLE _partners AS
+            SELECT record_id FROM pipeline_state.frontier
+            UNION SELECT g.record_id FROM pipeline_state.match_grams g JOIN _keys USING (city_code, kind, gram)""")
+        _features(con, "record_id IN (SELECT record_id FROM _partners)", True, _FEATURE_COLUMNS)
+        _pairs(con)
+        con.execute(f"""CREATE OR REPLACE TABLE pipeline_state.frontier AS
+            SELECT DISTINCT record_id FROM (
+                SELECT CASE WHEN f.record_id IS NOT NULL THEN e.b ELSE e.a END AS record_id
+                FROM ({_RELEVANT}) e LEFT JOIN pipeline_state.frontier f ON f.record_id = e.a
+                WHERE f.record_id IS NOT NULL OR e.b IN (SELECT record_id FROM pipeline_state.frontier)
+                UNION ALL {_PROJECT_MATES.format(nodes="pipeline_state.frontier")})
+            WHERE record_id NOT IN (SELECT record_id FROM pipeline_state.closure)
+              AND record_id NOT IN (SELECT record_id FROM _removed)""")
+        if con.execute("SELECT count(*) FROM pipeline_state.frontier").fetchone()[0] == 0:
+            break
+        con.execute("INSERT INTO pipeline_state.closure SELECT record_id FROM pipeline_state.frontier")
+    for t in ("_partners", "_keys", "_removed"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return con.execute("SELECT count(*) FROM pipeline_state.closure").fetchone()[0]
+
+
 def update_projects(con, article_ids: list[str]) -> None:
-    """The three tables after `article_ids` were stored: the projects of the cities their records
-    lie in, now or before, are matched again; the others stay as they are."""
-    have = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
-    if not {"project_links", "project_mentions", "projects"} <= have:
-        create_projects(con)
+    """The three tables after `article_ids` were stored (added or replaced): the records whose
+    project can change are matched again (the closure of the changed records under the matcher's
+    candidate pairs, module doc); the others stay as they are. Equal to create_projects."""
+    if not (_have(con, "main", {"project_links", "project_mentions", "projects"})
+            and _have(con, "pipeline_state", {"match_grams", "match_gram_counts"})):
+        create_projects(con)                # a database of an older version: no block keys yet
         return
     article_table(con, "changed", article_ids)
-    con.execute("""CREATE OR REPLACE TABLE pipeline_state.cities AS
-        SELECT DISTINCT city_code FROM records WHERE article_id IN (SELECT article_id FROM pipeline_state.changed) AND city_code IS NOT NULL
-        UNION SELECT DISTINCT city_code FROM project_mentions
-              WHERE article_id IN (SELECT article_id FROM pipeline_state.changed) AND city_code IS NOT NULL""")
-    scope = "city_code IN (SELECT city_code FROM pipeline_state.cities) OR article_id IN (SELECT article_id FROM pipeline_state.changed)"
-    share = con.execute(f"SELECT count(*) FILTER (WHERE {scope}) / greatest(count(*), 1) FROM records").fetchall()[0][0]
-    if share > UPDATE_MAX_SHARE:
+    _update_block_keys(con)
+    size = _closure(con)
+    if size > UPDATE_MAX_SHARE * con.execute("SELECT count(*) FROM records").fetchone()[0]:
         _drop(con)
-        create_projects(con)        # the cities touched hold most records: a rebuild is cheaper
+        create_projects(con)        # the change reaches most records: a rebuild is cheaper
         return
-    _match(con, scope, _NEW)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _old AS SELECT record_id, project_id FROM project_mentions WHERE {scope}")
-    con.execute("DELETE FROM project_links WHERE record_id IN (SELECT record_id FROM _old)")
+    _match(con, "record_id IN (SELECT record_id FROM pipeline_state.closure)", _NEW, global_caps=True)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _old AS SELECT record_id, project_id FROM project_mentions
+                    WHERE record_id IN (SELECT record_id FROM pipeline_state.closure) OR {_IN_CHANGED}""")
+    con.execute("""DELETE FROM project_links WHERE record_id IN (SELECT record_id FROM _old)
+                   OR linked_record_id IN (SELECT record_id FROM _old)""")
     con.execute("DELETE FROM projects WHERE project_id IN (SELECT project_id FROM _old)")
     con.execute("DELETE FROM project_mentions WHERE record_id IN (SELECT record_id FROM _old)")
     for table, new, order in _OUT:

@@ -109,6 +109,16 @@ def test_the_analysis_is_rebuilt_when_an_article_is_stored_or_its_code_changed(t
     assert con.execute("SELECT fingerprint FROM pipeline_state.analysis").fetchall() == [("other code or data",)]
     con.close()
 
+# hand-made articles with repeated projects
+HANDMADE = [
+    ("p1", "2021-03-02", "许昌市", "襄城县与恒远新材料集团签订了总投资12亿元的尼龙新材料产业园项目。"),
+    ("p2", "2021-09-10", "许昌市", "总投资12亿元的恒远新材料集团尼龙新材料产业园项目在襄城县开工建设。"),
+    ("p3", "2022-05-01", "许昌市", "恒远新材料集团尼龙新材料产业园项目投产,总投资13亿元。长葛市与百川集团签订了投资5亿元的再生铝项目。"),
+    ("q1", "2021-04-01", "廊坊市", "固安县与北京禾丰食品有限公司签订了总投资8亿元的净菜加工项目。"),
+    ("q2", "2021-11-01", "廊坊市", "北京禾丰食品有限公司投资8亿元的净菜加工项目在固安县开工。"),
+    ("z1", "2021-06-01", None, "华信集团签订了总投资3亿元的物流园项目。"),
+]
+
 
 def _analysis(con) -> dict:
     return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
@@ -139,15 +149,7 @@ def test_appending_updates_the_analysis_as_a_rebuild_would(tmp_path):
     tables equal a full rebuild."""
     from pipeline.extract import extract_article
     from pipeline.read import RawArticle
-    texts = [
-        ("p1", "2021-03-02", "许昌市", "襄城县与恒远新材料集团签订了总投资12亿元的尼龙新材料产业园项目。"),
-        ("p2", "2021-09-10", "许昌市", "总投资12亿元的恒远新材料集团尼龙新材料产业园项目在襄城县开工建设。"),
-        ("p3", "2022-05-01", "许昌市", "恒远新材料集团尼龙新材料产业园项目投产,总投资13亿元。长葛市与百川集团签订了投资5亿元的再生铝项目。"),
-        ("q1", "2021-04-01", "廊坊市", "固安县与北京禾丰食品有限公司签订了总投资8亿元的净菜加工项目。"),
-        ("q2", "2021-11-01", "廊坊市", "北京禾丰食品有限公司投资8亿元的净菜加工项目在固安县开工。"),
-        ("z1", "2021-06-01", None, "华信集团签订了总投资3亿元的物流园项目。"),
-    ]
-    raws = {i: RawArticle(id=i, origin="-", text=t, date=d, region=r) for i, d, r, t in texts}
+    raws = {i: RawArticle(id=i, origin="-", text=t, date=d, region=r) for i, d, r, t in HANDMADE}
     results = {i: extract_article(raw) for i, raw in raws.items()}
     assert all(results[i].records for i in results)
     db = tmp_path / "a.duckdb"
@@ -207,3 +209,49 @@ def test_a_database_of_an_older_version_gets_the_new_columns_and_keeps_its_rows_
     assert f"{rows[0][0]} unchanged" in again.stderr, again.stderr
     for name in OUTPUTS:
         assert (tmp_path / "o1" / name).read_bytes() == (tmp_path / "o3" / name).read_bytes(), name
+
+
+def test_updates_match_again_only_what_can_change_and_equal_a_rebuild(tmp_path, monkeypatch):
+    """The update itself, never the fallback to a rebuild: the hand-made articles and the corpora
+    (with a block-key cap of 2, so that keys cross it as articles come and go) stored one article at
+    a time, then some replaced and one emptied; after each step the tables equal a rebuild."""
+    from pipeline import projects, write
+    from pipeline.extract import extract_article
+    from pipeline.read import RawArticle, read_inputs
+    monkeypatch.setattr(write, "INCREMENTAL_MAX_SHARE", 1.0)
+    monkeypatch.setattr(projects, "UPDATE_MAX_SHARE", 1.0)
+    monkeypatch.setattr(projects, "GRAM_CAP", 2)
+    rebuilds = []
+    real_create = projects.create_projects
+    monkeypatch.setattr(projects, "create_projects", lambda con: (rebuilds.append(1), real_create(con)))
+    db = tmp_path / "u.duckdb"
+    # the same firm in a third article of the city: its keys cross the cap, p1 and p2 fall apart
+    for i, d, r, t in HANDMADE:
+        _load(db, [extract_article(RawArticle(id=i, origin="-", text=t, date=d, region=r))])
+        con = duckdb.connect(str(db), read_only=True)
+        got = _analysis(con)
+        con.close()
+        assert got == _rebuilt(db), i
+        if i == "p2":
+            assert query(db, "SELECT max(n_mentions) FROM projects")[0][0] == 2
+    raws = [a for a in read_inputs([str(ROOT / "corpora" / "dev")]) if a.text][:40]
+    results = [extract_article(r) for r in raws]
+    for res in results:
+        _load(db, [res])
+    assert rebuilds == []                   # every load after the first (a rebuild by finish) an update
+    con = duckdb.connect(str(db), read_only=True)
+    got = _analysis(con)
+    con.close()
+    assert got == _rebuilt(db)
+    assert any(n > 1 for (n,) in query(db, "SELECT n_mentions FROM projects"))
+    # replaced by other texts (an article's text moved to another id), and one with no records
+    moved = [RawArticle(id=raws[i].id, origin="-", text=raws[i + 1].text, date=raws[i + 1].date,
+                        region=raws[i + 1].region) for i in (3, 10, 21)]
+    emptied = RawArticle(id=raws[5].id, origin="-", text="今天天气晴朗。", date=raws[5].date, region=raws[5].region)
+    for raw in [*moved, emptied]:
+        _load(db, [extract_article(raw)])
+        con = duckdb.connect(str(db), read_only=True)
+        got = _analysis(con)
+        con.close()
+        assert got == _rebuilt(db), raw.id
+    assert rebuilds == []
