@@ -2,15 +2,16 @@
 different articles into project_mentions, projects and project_links (rules: docs/database.md,
 "Projects across articles").
 
-    create_projects(con)                  the tables over the whole database
+    create_projects(con)                  the tables over the whole database (and the block keys
+                                          with their counts, pipeline_state.match_grams/_counts)
     update_projects(con, article_ids)     the same tables after those articles were stored (added,
-                                          replaced): only the projects of their cities are matched
-                                          again, with a result equal to create_projects
+                                          replaced), with a result equal to create_projects
 
-Two records are only ever compared when they lie in the same city (the blocking keys are per
-city), so a project never spans cities and every record without a city is a project of its own:
-matching again the records of the cities an article touches (before and after it changed) gives
-what a full rebuild gives, whatever the size of the database.
+Two records are only ever compared when they are a candidate pair: of one city, sharing a block key
+(a bigram of a company core or a project key held by at most GRAM_CAP records of that city). A
+record's project depends only on its candidate pairs and on the projects of their other records, so
+an update matches again the closure of the changed records under the pairs that a rule looks at
+(_RELEVANT), with the database's key counts: a few dozen records, whatever the size of the database.
 """
 from __future__ import annotations
 
