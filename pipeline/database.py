@@ -567,15 +567,11 @@ def finish(con, out_dir: Path, official_dir: Path | None = OFFICIAL_DIR, article
 def update(con, out_dir: Path | None, article_ids: list[str], run_ids: list[str] | None = None) -> None:
     """The analysis tables after `article_ids` were stored into a database whose analysis tables
     were built by `finish` with the same code and data (the write stage checks that): their rows
-    of article_regions are replaced and the projects of their cities matched again; regions and
-    official figures stay; the views are recreated. Equal to `finish` on the same database."""
-    for sql in MACROS:
-        con.execute(sql)
-    con.execute(COVERAGE_VIEW)
+    of article_regions are replaced and the projects matched again where they can change; regions,
+    official figures, macros and views stay (stored by `finish` from the same code). Equal to
+    `finish` on the same database."""
     _create_article_regions(con, article_ids)
     update_projects(con, article_ids)
-    for sql in VIEWS:
-        con.execute(sql)
     export(con, out_dir, run_ids)
 
 

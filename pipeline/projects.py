@@ -15,6 +15,8 @@ an update matches again the closure of the changed records under the pairs that 
 """
 from __future__ import annotations
 
+import functools
+
 # --- matching parameters (see docs/database.md, "Projects across articles") -------------------
 NAME_JACCARD = 0.6          # character-set Jaccard of two normalised project names that still match
 AMOUNT_TOLERANCE = 0.2      # amounts within 20 % of the larger one are "the same amount"
@@ -41,7 +43,7 @@ def _components(con, nodes: str, edges: str, out: str) -> None:
     con.execute("DROP TABLE IF EXISTS _cc_e")
 
 
-def _company_cores(con) -> None:
+def _company_cores(con, chunked: bool = True) -> None:
     """_company_core(name, core): each distinct company name of the records and its core as the
     company recogniser defines it (pipeline.companies.company_core: no country prefix, no bracketed
     region, no generic tail such as 集团/有限公司/投资)."""
@@ -50,10 +52,14 @@ def _company_cores(con) -> None:
     from .companies import company_core
 
     con.execute("CREATE OR REPLACE TEMP TABLE _company_core (name VARCHAR, core VARCHAR)")
-    cur = con.cursor()          # the names in chunks: memory does not grow with the database
-    cur.execute("SELECT DISTINCT n FROM (SELECT unnest(companies) AS n FROM pipeline_state.scope) WHERE n IS NOT NULL")
-    while True:
-        names = [r[0] for r in cur.fetchmany(_CHUNK)]
+    names_sql = "SELECT DISTINCT n FROM (SELECT unnest(companies) AS n FROM pipeline_state.scope) WHERE n IS NOT NULL"
+    if not chunked:             # a few names (an update, within its transaction): at once
+        cur, chunks = None, iter([[r[0] for r in con.execute(names_sql).fetchall()]])
+    else:                       # the names in chunks: memory does not grow with the database
+        cur = con.cursor()
+        cur.execute(names_sql)
+        chunks = iter(lambda: [r[0] for r in cur.fetchmany(_CHUNK)], [])
+    for names in chunks:
         if not names:
             break
         con.register("_cores_t", pa.table({"name": pa.array(names, type=pa.string()),
@@ -62,7 +68,8 @@ def _company_cores(con) -> None:
             con.execute("INSERT INTO _company_core SELECT * FROM _cores_t")
         finally:
             con.unregister("_cores_t")
-    cur.close()
+    if cur is not None:
+        cur.close()
 
 
 _CHUNK = 20_000
@@ -108,20 +115,25 @@ _PROJECT_AGGREGATES = """
 """
 
 
+@functools.lru_cache(maxsize=1)
+def _successor_pairs() -> tuple[tuple[str, str], ...]:
+    from .rules import load_tsv
+
+    return tuple(sorted({(r["old_code"], r["code"]) for r in load_tsv("places/former_names.tsv")
+                         if r.get("old_code") and r.get("code") and r["old_code"] != r["code"]}))
+
+
 def _code_successors(con) -> None:
     """_code_successor(old_code, code): the code of a renamed county-level unit before the change
     (rules/places/former_names.tsv) and its code now, so that 长垣县 (410728) in 2019 and 长垣市
     (410783) later are one place to the matcher."""
     import pyarrow as pa
 
-    from .rules import load_tsv
-
-    pairs = sorted({(r["old_code"], r["code"]) for r in load_tsv("places/former_names.tsv")
-                    if r.get("old_code") and r.get("code") and r["old_code"] != r["code"]})
+    pairs = _successor_pairs()
     con.register("_succ_t", pa.table({"old_code": pa.array([a for a, _ in pairs], pa.string()),
                                       "code": pa.array([b for _, b in pairs], pa.string())}))
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE _code_successor AS SELECT DISTINCT ON (old_code) * FROM _succ_t "
+        con.execute("CREATE TEMP TABLE IF NOT EXISTS _code_successor AS SELECT DISTINCT ON (old_code) * FROM _succ_t "
                     "ORDER BY old_code, code")
     finally:
         con.unregister("_succ_t")
@@ -156,35 +168,41 @@ def _by_rowid(con, where: str) -> str:
     return f"rowid IN ({','.join(map(str, rowids))})" if rowids else "FALSE"
 
 
-# the columns of records the matcher's features are computed from (a closure's rounds read only these)
+# the columns of a record the matcher's features are computed from (a closure's rounds read only
+# these), and those its mentions keep (project_mentions holds them: an update reads the records it
+# matches again from there, the changed articles' from records)
 _FEATURE_COLUMNS = "record_id, article_id, city_code, county_code, county, project, amount_yi, date, companies"
+_ROW_COLUMNS = ("record_id, article_id, date, stage, amount_yi, amount_text, company, companies, project, sector, "
+                "county, county_code, city, city_code, province")
 
 
-def _features(con, scope: str, global_caps: bool, columns: str = "*") -> None:
-    """What the matcher looks at, for the records that satisfy `scope` (SQL on records' columns):
+def _features(con, rows: str | None = None, cities: str | None = None) -> None:
+    """What the matcher looks at, for all records (rows None) or the rows of the query `rows` (with
+    the columns of _FEATURE_COLUMNS, the date already the article's where the record gives none):
     pipeline_state.scope (the records), _m (one row per record), _mc (its company cores), _gall
     (its block keys: bigrams of company cores and project keys) and _g (the keys that block: a key
-    held by more than GRAM_CAP records of a city does not). With `global_caps` a key's count is the
-    whole database's (pipeline_state.match_gram_counts), else it is counted within the scope."""
+    held by more than GRAM_CAP records of a city does not). With `cities` (an SQL list of city codes
+    that holds every key of the rows) a key's count is the whole database's (pipeline_state.
+    match_gram_counts), else it is counted within the scope."""
     # a view and tables of the state schema, not temporary ones: the cursor of _company_cores sees them
     con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
     _drop_scope(con)
-    if scope == "TRUE":
+    if rows is None:
         con.execute("CREATE VIEW pipeline_state.scope AS SELECT * FROM records")
+        dated = "FROM pipeline_state.scope r LEFT JOIN articles a USING (article_id)", "coalesce(r.date, a.date)"
     else:                   # the records in scope, once (a view would be evaluated at every use)
-        con.execute(f"CREATE TABLE pipeline_state.scope AS SELECT {columns} FROM records WHERE {_by_rowid(con, scope)}")
-    _company_cores(con)
+        con.execute(f"CREATE TABLE pipeline_state.scope AS {rows}")
+        dated = "FROM pipeline_state.scope r", "r.date"
+    _company_cores(con, chunked=rows is None)
     _code_successors(con)
     # one row per record: what the matcher looks at
-    con.execute("""
+    con.execute(f"""
     CREATE OR REPLACE TEMP TABLE _m AS
     SELECT r.record_id, r.article_id, r.city_code, coalesce(s.code, r.county_code, r.county) AS county_key,
            project_key(r.project) AS pkey, project_phase(r.project) AS phase,
            r.amount_yi::DOUBLE AS amount,
-           coalesce(r.date, a.date) AS date,
-           iso_start(coalesce(r.date, a.date)) AS date_lo,
-           iso_end(coalesce(r.date, a.date)) AS date_hi
-    FROM pipeline_state.scope r LEFT JOIN articles a USING (article_id)
+           {dated[1]} AS date, iso_start({dated[1]}) AS date_lo, iso_end({dated[1]}) AS date_hi
+    {dated[0]}
     LEFT JOIN _code_successor s ON s.old_code = r.county_code
     """)
     con.execute("UPDATE _m SET pkey = NULL WHERE length(pkey) < 2")
@@ -203,18 +221,22 @@ def _features(con, scope: str, global_caps: bool, columns: str = "*") -> None:
     SELECT record_id, article_id, city_code, 'p', unnest(bigrams(pkey))
     FROM _m WHERE city_code IS NOT NULL AND pkey IS NOT NULL
     """)
-    if global_caps:
+    if cities is not None:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _g AS SELECT g.* FROM _gall g
-            JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram) WHERE n.n <= {GRAM_CAP}""")
+            JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram)
+            WHERE n.city_code IN {cities} AND n.n <= {GRAM_CAP}""")
     else:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _g AS SELECT * FROM _gall
             QUALIFY count(*) OVER (PARTITION BY city_code, kind, gram) <= {GRAM_CAP}""")
 
 
-def _pairs(con) -> None:
+def _pairs(con, touching: str | None = None) -> None:
     """_pf: the candidate pairs of _g (records of different articles sharing a block key, within
-    one county or where one has none) and the tests the matching rules apply to them."""
+    one county or where one has none) and the tests the matching rules apply to them; with
+    `touching` (a table of record_id) only the pairs that hold one of its records."""
     tol = AMOUNT_TOLERANCE
+    only = (f"AND (g1.record_id IN (SELECT record_id FROM {touching}) "
+            f"OR g2.record_id IN (SELECT record_id FROM {touching}))") if touching else ""
     con.execute(f"""
     CREATE OR REPLACE TEMP TABLE _pf AS
     WITH hasc AS (SELECT DISTINCT record_id FROM _mc),
@@ -222,12 +244,12 @@ def _pairs(con) -> None:
         SELECT DISTINCT g1.record_id AS a, g2.record_id AS b
         FROM _g g1 JOIN _g g2 ON g1.city_code = g2.city_code AND g1.gram = g2.gram
                               AND g1.record_id < g2.record_id AND g1.article_id <> g2.article_id
-        WHERE g1.kind = 'c' AND g2.kind = 'c'
+        WHERE g1.kind = 'c' AND g2.kind = 'c' {only}
     ), ppairs AS (   -- at least one names no investor: candidates share a bigram of the project name
         SELECT DISTINCT g1.record_id AS a, g2.record_id AS b
         FROM _g g1 JOIN _g g2 ON g1.city_code = g2.city_code AND g1.gram = g2.gram
                               AND g1.record_id < g2.record_id AND g1.article_id <> g2.article_id
-        WHERE g1.kind = 'p' AND g2.kind = 'p'
+        WHERE g1.kind = 'p' AND g2.kind = 'p' {only}
           AND (g1.record_id NOT IN (SELECT record_id FROM hasc) OR g2.record_id NOT IN (SELECT record_id FROM hasc))
     ), comp AS (
         SELECT DISTINCT p.a, p.b FROM cpairs p
@@ -271,15 +293,17 @@ _RELEVANT = """SELECT a, b FROM _pf WHERE
    OR (NOT a_named AND NOT b_named AND company_ok AND amount_ok)"""
 
 
-def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "project_mentions", "projects"),
-           global_caps: bool = False) -> None:
-    """The matcher over the records that satisfy `scope` (SQL on records' columns): the tables
-    `out` (links, mentions, projects; stored tables, which DuckDB spills, not temporary ones) as
-    project_links, project_mentions and projects would hold for those records. A full build
-    (scope TRUE) also keeps the block keys and their counts for updates."""
+def _match(con, rows: str | None = None, out: tuple[str, str, str] = ("project_links", "project_mentions", "projects"),
+           cities: str | None = None) -> None:
+    """The matcher over all records (rows None) or the rows of the query `rows` (the columns of
+    _ROW_COLUMNS; `cities` as in _features): the tables `out` (links, mentions, projects; stored
+    tables, which DuckDB spills, not temporary ones) as project_links, project_mentions and projects
+    would hold for those records. A full build also keeps the block keys and their counts for
+    updates; its mentions and projects are stored city by city, so that an update, which reads and
+    deletes the rows of a few cities, skips the others' blocks of rows."""
     links, mentions, projects = out
-    _features(con, scope, global_caps)
-    if scope == "TRUE":
+    _features(con, rows, cities)
+    if rows is None:
         con.execute("CREATE OR REPLACE TABLE pipeline_state.match_grams AS SELECT * FROM _gall ORDER BY city_code, kind, gram")
         con.execute("""CREATE OR REPLACE TABLE pipeline_state.match_gram_counts AS
             SELECT city_code, kind, gram, count(*)::INTEGER AS n FROM _gall GROUP BY ALL ORDER BY ALL""")
@@ -346,7 +370,7 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
            mention_no::INTEGER AS mention_no, record_id, article_id, mention_date AS date, date_lo, date_hi,
            stage, amount_yi, amount_text, company, companies, project, pkey AS project_key, sector,
            county, county_code, city, city_code, province, linked_by
-    FROM o ORDER BY project_id, mention_no
+    FROM o ORDER BY city_code, project_id, mention_no
     """)
     con.execute(f"""
     CREATE OR REPLACE TABLE {projects} AS
@@ -371,7 +395,7 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
            CASE WHEN stage = 'signed' THEN date_lo END, CASE WHEN stage = 'started' THEN date_lo END,
            CASE WHEN stage = 'operating' THEN date_lo END, CASE WHEN stage = 'signed' THEN amount_yi END
     FROM one
-    ORDER BY project_id
+    ORDER BY city_code, project_id
     """)
     for t in ("_m", "_mc", "_gall", "_g", "_pf", "_e_name", "_attach", "_e_unnamed", "_c1", "_c3", "_label",
               "_company_core", "_code_successor"):
@@ -382,10 +406,10 @@ def _match(con, scope: str, out: tuple[str, str, str] = ("project_links", "proje
 UPDATE_MAX_SHARE = 0.25
 
 _NEW = ("pipeline_state.new_links", "pipeline_state.new_mentions", "pipeline_state.new_projects")
-_OUT = (("project_links", _NEW[0], "1, 2"), ("project_mentions", _NEW[1], "project_id, mention_no"),
-        ("projects", _NEW[2], "project_id"))
+_OUT = (("project_links", _NEW[0], "1, 2"), ("project_mentions", _NEW[1], "city_code, project_id, mention_no"),
+        ("projects", _NEW[2], "city_code, project_id"))
 _STATE = ("pipeline_state.changed", "pipeline_state.closure", "pipeline_state.frontier",
-          "pipeline_state.touched")
+          "pipeline_state.touched", "pipeline_state.new_rows")
 
 
 def _drop_scope(con) -> None:
@@ -397,13 +421,13 @@ def _drop_scope(con) -> None:
 
 def _drop(con) -> None:
     _drop_scope(con)
-    for t in (*_NEW, *_STATE, "_old", "_flipped", "_seeds"):
+    for t in (*_NEW, *_STATE, "_old", "_old_rows", "_flipped", "_seeds"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 def create_projects(con) -> None:
     """project_links, project_mentions and projects over all the records."""
-    _match(con, "TRUE")
+    _match(con)
     _drop(con)
 
 
@@ -416,72 +440,105 @@ def _have(con, schema: str, names: set[str]) -> bool:
 _IN_CHANGED = "article_id IN (SELECT article_id FROM pipeline_state.changed)"
 
 
-def _update_block_keys(con) -> None:
+def _changed_rows(con) -> str:
+    """pipeline_state.new_rows: the changed articles' records as stored now (the columns of
+    _ROW_COLUMNS, the date the article's where the record gives none); _old_rows: their rows of
+    project_mentions before. Returns the SQL list of the cities they name: every record whose
+    project the change can alter is of one of them (a pair is of one city; a project's mentions are
+    the components of pairs), so the update reads the block keys and mentions of these cities only."""
+    columns = ", ".join("coalesce(r.date, a.date) AS date" if c == "date" else f"r.{c}"
+                        for c in (c.strip() for c in _ROW_COLUMNS.split(",")))
+    con.execute(f"""CREATE OR REPLACE TABLE pipeline_state.new_rows AS
+        SELECT {columns} FROM (SELECT * FROM records WHERE {_by_rowid(con, _IN_CHANGED)}) r
+        LEFT JOIN (SELECT article_id, date FROM articles WHERE {_IN_CHANGED}) a USING (article_id)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _old_rows AS
+        SELECT record_id, project_id, city_code FROM project_mentions WHERE {_IN_CHANGED}""")
+    codes = [c for (c,) in con.execute("""SELECT DISTINCT city_code FROM (SELECT city_code FROM pipeline_state.new_rows
+        UNION ALL SELECT city_code FROM _old_rows) WHERE city_code IS NOT NULL ORDER BY 1""").fetchall()]
+    return "(" + ", ".join("'" + c.replace("'", "''") + "'" for c in codes) + ")" if codes else "(NULL)"
+
+
+def _update_rows(ids: str, columns: str, cities: str) -> str:
+    """The rows (`columns`) of the records `ids` (SQL giving record_id) as the matcher reads them in
+    an update: the changed articles' from pipeline_state.new_rows, the others' from project_mentions
+    (which holds them as they are in records, dated), of the cities `cities` only."""
+    return f"""SELECT {columns} FROM project_mentions WHERE city_code IN {cities} AND record_id IN ({ids})
+                 AND NOT {_IN_CHANGED}
+               UNION ALL SELECT {columns} FROM pipeline_state.new_rows WHERE record_id IN ({ids})"""
+
+
+def _update_block_keys(con, cities: str) -> None:
     """pipeline_state.match_grams and match_gram_counts after the changed articles' records were
     replaced; `_seeds` gets the records whose candidates the change may alter: those sharing a block
     key with a removed record (before), and all holders of a key whose count crossed GRAM_CAP."""
+    grams = f"pipeline_state.match_grams g WHERE g.city_code IN {cities}"
+    counts = f"pipeline_state.match_gram_counts n WHERE n.city_code IN {cities}"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _gone AS
-        SELECT DISTINCT city_code, kind, gram FROM pipeline_state.match_grams WHERE {_IN_CHANGED}""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _seeds AS SELECT DISTINCT g.record_id
-        FROM pipeline_state.match_grams g JOIN (SELECT k.* FROM _gone k
-            JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram) WHERE n.n <= {GRAM_CAP})
+        SELECT DISTINCT city_code, kind, gram FROM {grams} AND {_IN_CHANGED}""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _seeds AS SELECT DISTINCT record_id
+        FROM (SELECT * FROM {grams}) JOIN (SELECT k.* FROM _gone k
+            JOIN (SELECT * FROM {counts}) USING (city_code, kind, gram) WHERE n <= {GRAM_CAP})
         USING (city_code, kind, gram)""")
-    _features(con, _IN_CHANGED, False, _FEATURE_COLUMNS)    # the new records' keys (_gall)
-    con.execute("""CREATE OR REPLACE TABLE pipeline_state.touched AS
+    _features(con, f"SELECT {_FEATURE_COLUMNS} FROM pipeline_state.new_rows", cities)   # their keys (_gall)
+    con.execute(f"""CREATE OR REPLACE TABLE pipeline_state.touched AS
         SELECT t.city_code, t.kind, t.gram, coalesce(n.n, 0) AS before FROM
             (SELECT * FROM _gone UNION SELECT city_code, kind, gram FROM _gall) t
-        LEFT JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram)""")
+        LEFT JOIN (SELECT * FROM {counts}) n USING (city_code, kind, gram)""")
     con.execute("DROP TABLE _gone")
-    con.execute(f"DELETE FROM pipeline_state.match_grams WHERE {_IN_CHANGED}")
+    con.execute(f"DELETE FROM pipeline_state.match_grams WHERE city_code IN {cities} AND {_IN_CHANGED}")
     con.execute("INSERT INTO pipeline_state.match_grams SELECT * FROM _gall")
-    con.execute("""DELETE FROM pipeline_state.match_gram_counts n USING pipeline_state.touched t
-                   WHERE n.city_code = t.city_code AND n.kind = t.kind AND n.gram = t.gram""")
-    con.execute("""INSERT INTO pipeline_state.match_gram_counts
-        SELECT city_code, kind, gram, count(*)::INTEGER FROM pipeline_state.match_grams
+    con.execute(f"""DELETE FROM pipeline_state.match_gram_counts n USING pipeline_state.touched t
+                   WHERE n.city_code IN {cities} AND n.city_code = t.city_code AND n.kind = t.kind AND n.gram = t.gram""")
+    con.execute(f"""INSERT INTO pipeline_state.match_gram_counts
+        SELECT city_code, kind, gram, count(*)::INTEGER FROM (SELECT * FROM {grams})
         JOIN pipeline_state.touched USING (city_code, kind, gram) GROUP BY ALL""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _flipped AS SELECT t.city_code, t.kind, t.gram
-        FROM pipeline_state.touched t LEFT JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram)
+        FROM pipeline_state.touched t LEFT JOIN (SELECT * FROM {counts}) n USING (city_code, kind, gram)
         WHERE (t.before <= {GRAM_CAP}) <> (coalesce(n.n, 0) <= {GRAM_CAP})""")
-    con.execute("""INSERT INTO _seeds SELECT g.record_id FROM pipeline_state.match_grams g
+    con.execute(f"""INSERT INTO _seeds SELECT record_id FROM (SELECT * FROM {grams})
         JOIN _flipped USING (city_code, kind, gram)""")
 
 
-_PROJECT_MATES = """SELECT m.record_id FROM project_mentions m WHERE m.project_id IN
-    (SELECT project_id FROM project_mentions WHERE record_id IN (SELECT record_id FROM {nodes}))"""
+def _project_mates(nodes: str, cities: str) -> str:
+    """The records of the projects of the records `nodes` (a table of record_id), of `cities`."""
+    return f"""SELECT m.record_id FROM project_mentions m WHERE m.city_code IN {cities} AND m.project_id IN
+        (SELECT project_id FROM project_mentions WHERE city_code IN {cities}
+         AND record_id IN (SELECT record_id FROM {nodes}))"""
 
 
-def _closure(con) -> int:
+def _closure(con, cities: str) -> int:
     """pipeline_state.closure: the records to match again, from `_seeds` and the changed articles'
     records (new, and the projects of the old): the smallest set that holds them, the other records
     of their former projects, and the other record of every pair of _RELEVANT they are part of.
     Returns its size."""
     # the records the change removed: the old records of the changed articles not stored again
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _removed AS
-        SELECT record_id FROM project_mentions WHERE {_IN_CHANGED}
-        EXCEPT SELECT record_id FROM records WHERE {_IN_CHANGED}""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _removed AS
+        SELECT record_id FROM _old_rows EXCEPT SELECT record_id FROM pipeline_state.new_rows""")
     con.execute(f"""CREATE OR REPLACE TABLE pipeline_state.closure AS
         SELECT DISTINCT record_id FROM (
-            SELECT record_id FROM _seeds UNION ALL SELECT record_id FROM records WHERE {_IN_CHANGED}
-            UNION ALL {_PROJECT_MATES.format(nodes=f"(SELECT record_id FROM project_mentions WHERE {_IN_CHANGED})")})
+            SELECT record_id FROM _seeds UNION ALL SELECT record_id FROM pipeline_state.new_rows
+            UNION ALL {_project_mates('_old_rows', cities)})
         WHERE record_id NOT IN (SELECT record_id FROM _removed)""")
     con.execute("CREATE OR REPLACE TABLE pipeline_state.frontier AS SELECT record_id FROM pipeline_state.closure")
-    _features(con, "record_id IN (SELECT record_id FROM pipeline_state.frontier)", True, _FEATURE_COLUMNS)
     while True:
-        # the frontier's candidates: the records sharing a block key with it (its keys are in _g,
-        # the keys not over the cap of the records last looked at, which hold the frontier)
-        con.execute("""CREATE OR REPLACE TEMP TABLE _keys AS SELECT DISTINCT city_code, kind, gram FROM _g
-                       WHERE record_id IN (SELECT record_id FROM pipeline_state.frontier)""")
-        con.execute("""CREATE OR REPLACE TEMP TABLE _partners AS
+        # the frontier's candidates: the records sharing a block key with it (its stored keys not
+        # over the cap; the changed records' are stored already)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _keys AS SELECT DISTINCT g.city_code, g.kind, g.gram
+            FROM pipeline_state.match_grams g JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram)
+            WHERE g.city_code IN {cities} AND n.city_code IN {cities} AND n.n <= {GRAM_CAP}
+              AND g.record_id IN (SELECT record_id FROM pipeline_state.frontier)""")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _partners AS
             SELECT record_id FROM pipeline_state.frontier
-            UNION SELECT g.record_id FROM pipeline_state.match_grams g JOIN _keys USING (city_code, kind, gram)""")
-        _features(con, "record_id IN (SELECT record_id FROM _partners)", True, _FEATURE_COLUMNS)
-        _pairs(con)
+            UNION SELECT g.record_id FROM pipeline_state.match_grams g JOIN _keys USING (city_code, kind, gram)
+            WHERE g.city_code IN {cities}""")
+        _features(con, _update_rows("SELECT record_id FROM _partners", _FEATURE_COLUMNS, cities), cities)
+        _pairs(con, "pipeline_state.frontier")
         con.execute(f"""CREATE OR REPLACE TABLE pipeline_state.frontier AS
             SELECT DISTINCT record_id FROM (
                 SELECT CASE WHEN f.record_id IS NOT NULL THEN e.b ELSE e.a END AS record_id
                 FROM ({_RELEVANT}) e LEFT JOIN pipeline_state.frontier f ON f.record_id = e.a
                 WHERE f.record_id IS NOT NULL OR e.b IN (SELECT record_id FROM pipeline_state.frontier)
-                UNION ALL {_PROJECT_MATES.format(nodes="pipeline_state.frontier")})
+                UNION ALL {_project_mates('pipeline_state.frontier', cities)})
             WHERE record_id NOT IN (SELECT record_id FROM pipeline_state.closure)
               AND record_id NOT IN (SELECT record_id FROM _removed)""")
         if con.execute("SELECT count(*) FROM pipeline_state.frontier").fetchone()[0] == 0:
@@ -500,20 +557,41 @@ def update_projects(con, article_ids: list[str]) -> None:
             and _have(con, "pipeline_state", {"match_grams", "match_gram_counts"})):
         create_projects(con)                # a database of an older version: no block keys yet
         return
-    article_table(con, "changed", article_ids)
-    _update_block_keys(con)
-    size = _closure(con)
-    if size > UPDATE_MAX_SHARE * con.execute("SELECT count(*) FROM records").fetchone()[0]:
+    # one transaction: the update's hundred-odd statements commit (and write the log) once
+    con.execute("BEGIN TRANSACTION")
+    try:
+        rebuild = not _update_in_transaction(con, article_ids)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    if rebuild:
         _drop(con)
         create_projects(con)        # the change reaches most records: a rebuild is cheaper
-        return
-    _match(con, "record_id IN (SELECT record_id FROM pipeline_state.closure)", _NEW, global_caps=True)
+
+
+def _update_in_transaction(con, article_ids: list[str]) -> bool:
+    """update_projects' work within its transaction; False, the tables not yet replaced, when the
+    records to match again are more than UPDATE_MAX_SHARE of all (the caller rebuilds them)."""
+    article_table(con, "changed", article_ids)
+    cities = _changed_rows(con)
+    _update_block_keys(con, cities)
+    size = _closure(con, cities)
+    if size > UPDATE_MAX_SHARE * con.execute("SELECT count(*) FROM records").fetchone()[0]:
+        return False
+    _match(con, _update_rows("SELECT record_id FROM pipeline_state.closure", _ROW_COLUMNS, cities), _NEW, cities)
+    # the rows to replace: those of the closure and the changed articles' old ones (a record of no
+    # city is its own project, of no city)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _old AS SELECT record_id, project_id FROM project_mentions
-                    WHERE record_id IN (SELECT record_id FROM pipeline_state.closure) OR {_IN_CHANGED}""")
+                    WHERE city_code IN {cities} AND record_id IN (SELECT record_id FROM pipeline_state.closure)
+                    UNION SELECT record_id, project_id FROM _old_rows""")
     con.execute("""DELETE FROM project_links WHERE record_id IN (SELECT record_id FROM _old)
                    OR linked_record_id IN (SELECT record_id FROM _old)""")
-    con.execute("DELETE FROM projects WHERE project_id IN (SELECT project_id FROM _old)")
-    con.execute("DELETE FROM project_mentions WHERE record_id IN (SELECT record_id FROM _old)")
+    con.execute(f"""DELETE FROM projects WHERE (city_code IN {cities} OR city_code IS NULL)
+                    AND project_id IN (SELECT project_id FROM _old)""")
+    con.execute(f"""DELETE FROM project_mentions WHERE (city_code IN {cities} OR city_code IS NULL)
+                    AND record_id IN (SELECT record_id FROM _old)""")
     for table, new, order in _OUT:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {new} ORDER BY {order}")
     _drop(con)
+    return True
