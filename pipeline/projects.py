@@ -176,14 +176,15 @@ _ROW_COLUMNS = ("record_id, article_id, date, stage, amount_yi, amount_text, com
                 "county, county_code, city, city_code, province")
 
 
-def _features(con, rows: str | None = None, cities: str | None = None) -> None:
+def _features(con, rows: str | None = None, cities: str | None = None, blocks: str | None = None) -> None:
     """What the matcher looks at, for all records (rows None) or the rows of the query `rows` (with
     the columns of _FEATURE_COLUMNS, the date already the article's where the record gives none):
     pipeline_state.scope (the records), _m (one row per record), _mc (its company cores), _gall
     (its block keys: bigrams of company cores and project keys) and _g (the keys that block: a key
     held by more than GRAM_CAP records of a city does not). With `cities` (an SQL list of city codes
     that holds every key of the rows) a key's count is the whole database's (pipeline_state.
-    match_gram_counts), else it is counted within the scope."""
+    match_gram_counts), else it is counted within the scope. With `blocks` (a table of stored keys,
+    pipeline_state.match_grams rows) _g is those rows and _gall is not made."""
     # a view and tables of the state schema, not temporary ones: the cursor of _company_cores sees them
     con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
     _drop_scope(con)
@@ -212,6 +213,9 @@ def _features(con, rows: str | None = None, cities: str | None = None) -> None:
     FROM (SELECT record_id, unnest(companies) AS name FROM pipeline_state.scope) r
     JOIN _company_core c USING (name) WHERE length(c.core) >= 2
     """)
+    if blocks is not None:      # the keys that block are given: _g is those rows
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _g AS SELECT * FROM {blocks}")
+        return
     # blocking: records of one city that share a bigram of a company core or of a project key
     con.execute("""
     CREATE OR REPLACE TEMP TABLE _gall AS
@@ -527,11 +531,13 @@ def _closure(con, cities: str) -> int:
             FROM pipeline_state.match_grams g JOIN pipeline_state.match_gram_counts n USING (city_code, kind, gram)
             WHERE g.city_code IN {cities} AND n.city_code IN {cities} AND n.n <= {GRAM_CAP}
               AND g.record_id IN (SELECT record_id FROM pipeline_state.frontier)""")
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE _partners AS
-            SELECT record_id FROM pipeline_state.frontier
-            UNION SELECT g.record_id FROM pipeline_state.match_grams g JOIN _keys USING (city_code, kind, gram)
-            WHERE g.city_code IN {cities}""")
-        _features(con, _update_rows("SELECT record_id FROM _partners", _FEATURE_COLUMNS, cities), cities)
+        # a pair that holds a frontier record shares one of these keys: their holders' rows are
+        # all the blocking the pairs need
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _keyed AS SELECT g.* FROM pipeline_state.match_grams g
+            JOIN _keys USING (city_code, kind, gram) WHERE g.city_code IN {cities}""")
+        con.execute("""CREATE OR REPLACE TEMP TABLE _partners AS
+            SELECT record_id FROM pipeline_state.frontier UNION SELECT record_id FROM _keyed""")
+        _features(con, _update_rows("SELECT record_id FROM _partners", _FEATURE_COLUMNS, cities), cities, "_keyed")
         _pairs(con, "pipeline_state.frontier")
         con.execute(f"""CREATE OR REPLACE TABLE pipeline_state.frontier AS
             SELECT DISTINCT record_id FROM (
@@ -544,7 +550,7 @@ def _closure(con, cities: str) -> int:
         if con.execute("SELECT count(*) FROM pipeline_state.frontier").fetchone()[0] == 0:
             break
         con.execute("INSERT INTO pipeline_state.closure SELECT record_id FROM pipeline_state.frontier")
-    for t in ("_partners", "_keys", "_removed"):
+    for t in ("_partners", "_keys", "_keyed", "_removed"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return con.execute("SELECT count(*) FROM pipeline_state.closure").fetchone()[0]
 
