@@ -26,6 +26,7 @@ from .models import Article, Claim, Record
 from .validate import validate
 from .normalise import normalise
 from .read import MAX_ARTICLE_CHARS, RawArticle
+from .retold import restage_retold
 from .segment import LazyTokens
 from .sentences import split_sentences
 
@@ -141,6 +142,7 @@ def extract_article(raw: RawArticle, segmenter: str = "jieba") -> ArticleResult:
         sentences = split_sentences(text)
         m, home, home_rule = recognise(text, sentences, segmenter, pub_value, raw.region, raw.title, raw.source)
         drafts, claim_drafts = assemble(text, sentences, m, home)
+        drafts = restage_retold(drafts, text, raw.title, pub_value)
         records, claims = validate(raw.id, text, drafts, claim_drafts, home, pub_value, m.places)
     except (ValueError, TypeError) as exc:
         return ArticleResult(Article(**base, status="error", error=f"{type(exc).__name__}: {exc}"))
