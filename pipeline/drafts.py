@@ -103,6 +103,7 @@ class RecordDraft:
     project: str | None = None
     stage: str = "other"
     date: DateMention | None = None
+    signed: DateMention | None = None   # when it was signed, recalled by a report of a later stage
     rules: list[str] = field(default_factory=list)
 
     @property

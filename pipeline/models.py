@@ -44,6 +44,8 @@ class Record(_Out):
     sector: Optional[str] = None
     date: Optional[str] = Field(None, description="ISO date, month, quarter (YYYY-Qn), year or interval a/b")
     date_precision: Optional[str] = None
+    signed_date: Optional[str] = Field(None, description="when the project was signed, where a report of a later "
+                                                         "stage recalls it (据悉,该项目于2019年3月签约); ISO as date")
     evidence: str
     start: int = Field(ge=0)
     end: int = Field(ge=0)

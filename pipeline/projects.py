@@ -107,7 +107,8 @@ _PROJECT_AGGREGATES = """
            list(record_id ORDER BY mention_no) AS record_ids,
            -- the project's course (the landing view): the first day of a mention of each stage, and
            -- the amount given when it was signed (the first signing mention that gives one)
-           min(date_lo) FILTER (WHERE stage = 'signed') AS first_signed,
+           -- where no signing was reported, a report of a later stage may recall it (signed_date)
+           coalesce(min(date_lo) FILTER (WHERE stage = 'signed'), min(iso_start(signed_date))) AS first_signed,
            min(date_lo) FILTER (WHERE stage = 'started') AS first_started,
            min(date_lo) FILTER (WHERE stage = 'operating') AS first_operating,
            first(amount_yi ORDER BY mention_no) FILTER (WHERE stage = 'signed' AND amount_yi IS NOT NULL)
@@ -171,9 +172,9 @@ def _by_rowid(con, where: str) -> str:
 # the columns of a record the matcher's features are computed from (a closure's rounds read only
 # these), and those its mentions keep (project_mentions holds them: an update reads the records it
 # matches again from there, the changed articles' from records)
-_FEATURE_COLUMNS = "record_id, article_id, city_code, county_code, county, project, amount_yi, date, companies"
-_ROW_COLUMNS = ("record_id, article_id, date, stage, amount_yi, amount_text, company, companies, project, sector, "
-                "county, county_code, city, city_code, province")
+_FEATURE_COLUMNS = "record_id, article_id, city_code, county_code, county, project, amount_yi, date, signed_date, companies"
+_ROW_COLUMNS = ("record_id, article_id, date, signed_date, stage, amount_yi, amount_text, company, companies, project, "
+                "sector, county, county_code, city, city_code, province")
 
 
 def _features(con, rows: str | None = None, cities: str | None = None, blocks: str | None = None) -> None:
@@ -202,7 +203,10 @@ def _features(con, rows: str | None = None, cities: str | None = None, blocks: s
     SELECT r.record_id, r.article_id, r.city_code, coalesce(s.code, r.county_code, r.county) AS county_key,
            project_key(r.project) AS pkey, project_phase(r.project) AS phase,
            r.amount_yi::DOUBLE AS amount,
-           {dated[1]} AS date, iso_start({dated[1]}) AS date_lo, iso_end({dated[1]}) AS date_hi
+           {dated[1]} AS date, iso_start({dated[1]}) AS date_lo, iso_end({dated[1]}) AS date_hi,
+           -- the time the matcher compares: when it was signed, where a later report recalls it
+           iso_start(coalesce(r.signed_date, {dated[1]})) AS match_lo,
+           iso_end(coalesce(r.signed_date, {dated[1]})) AS match_hi
     {dated[0]}
     LEFT JOIN _code_successor s ON s.old_code = r.county_code
     """)
@@ -276,8 +280,8 @@ def _pairs(con, touching: str | None = None) -> None:
             AND abs(ma.amount - mb.amount) <= {tol} * greatest(ma.amount, mb.amount)) AS amount_close,
            CASE WHEN greatest(ma.amount, mb.amount) > 0
                 THEN abs(ma.amount - mb.amount) / greatest(ma.amount, mb.amount) END AS amount_diff,
-           abs(datediff('day', ma.date_lo, mb.date_lo)) AS days_apart,
-           (ma.date_lo <= mb.date_hi AND mb.date_lo <= ma.date_hi) AS same_time
+           abs(datediff('day', ma.match_lo, mb.match_lo)) AS days_apart,
+           (ma.match_lo <= mb.match_hi AND mb.match_lo <= ma.match_hi) AS same_time
     FROM pairs p
     JOIN _m ma ON ma.record_id = p.a JOIN _m mb ON mb.record_id = p.b
     LEFT JOIN comp ON comp.a = p.a AND comp.b = p.b
@@ -371,7 +375,7 @@ def _match(con, rows: str | None = None, out: tuple[str, str, str] = ("project_l
         FROM m
     )
     SELECT first(record_id ORDER BY mention_no) OVER (PARTITION BY label) AS project_id,
-           mention_no::INTEGER AS mention_no, record_id, article_id, mention_date AS date, date_lo, date_hi,
+           mention_no::INTEGER AS mention_no, record_id, article_id, mention_date AS date, date_lo, date_hi, signed_date,
            stage, amount_yi, amount_text, company, companies, project, pkey AS project_key, sector,
            county, county_code, city, city_code, province, linked_by
     FROM o ORDER BY city_code, project_id, mention_no
@@ -396,7 +400,8 @@ def _match(con, rows: str | None = None, out: tuple[str, str, str] = ("project_l
            CASE WHEN amount_yi IS NOT NULL THEN [{{'article_id': article_id, 'record_id': record_id, 'date': date,
                 'stage': stage, 'amount_yi': amount_yi, 'amount_text': amount_text}}] END,
            [article_id], [record_id],
-           CASE WHEN stage = 'signed' THEN date_lo END, CASE WHEN stage = 'started' THEN date_lo END,
+           coalesce(CASE WHEN stage = 'signed' THEN date_lo END, iso_start(signed_date)),
+           CASE WHEN stage = 'started' THEN date_lo END,
            CASE WHEN stage = 'operating' THEN date_lo END, CASE WHEN stage = 'signed' THEN amount_yi END
     FROM one
     ORDER BY city_code, project_id
@@ -510,11 +515,11 @@ def _project_mates(nodes: str, cities: str) -> str:
          AND record_id IN (SELECT record_id FROM {nodes}))"""
 
 
-def _closure(con, cities: str) -> int:
+def _closure(con, cities: str, limit: float) -> int:
     """pipeline_state.closure: the records to match again, from `_seeds` and the changed articles'
     records (new, and the projects of the old): the smallest set that holds them, the other records
     of their former projects, and the other record of every pair of _RELEVANT they are part of.
-    Returns its size."""
+    Returns its size, or as soon as it passes `limit` a size above it (the caller rebuilds)."""
     # the records the change removed: the old records of the changed articles not stored again
     con.execute("""CREATE OR REPLACE TEMP TABLE _removed AS
         SELECT record_id FROM _old_rows EXCEPT SELECT record_id FROM pipeline_state.new_rows""")
@@ -550,6 +555,8 @@ def _closure(con, cities: str) -> int:
         if con.execute("SELECT count(*) FROM pipeline_state.frontier").fetchone()[0] == 0:
             break
         con.execute("INSERT INTO pipeline_state.closure SELECT record_id FROM pipeline_state.frontier")
+        if con.execute("SELECT count(*) FROM pipeline_state.closure").fetchone()[0] > limit:
+            break           # more than a rebuild costs: no need to know how much more
     for t in ("_partners", "_keys", "_keyed", "_removed"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return con.execute("SELECT count(*) FROM pipeline_state.closure").fetchone()[0]
@@ -571,9 +578,15 @@ def update_projects(con, article_ids: list[str]) -> None:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-    if rebuild:
+    if rebuild:                     # the change reaches most records: a rebuild is cheaper
         _drop(con)
-        create_projects(con)        # the change reaches most records: a rebuild is cheaper
+        for t in ("_m", "_mc", "_g", "_gall", "_pf", "_company_core", "_code_successor"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        # the update's changes written out first: left in memory they took a part of the closing
+        # phase's memory limit that the rebuild's sorts need (the bench's append of 1,414 articles
+        # to the 223k-article database ran out of memory without it)
+        con.execute("CHECKPOINT")
+        create_projects(con)
 
 
 def _update_in_transaction(con, article_ids: list[str]) -> bool:
@@ -582,8 +595,8 @@ def _update_in_transaction(con, article_ids: list[str]) -> bool:
     article_table(con, "changed", article_ids)
     cities = _changed_rows(con)
     _update_block_keys(con, cities)
-    size = _closure(con, cities)
-    if size > UPDATE_MAX_SHARE * con.execute("SELECT count(*) FROM records").fetchone()[0]:
+    limit = UPDATE_MAX_SHARE * con.execute("SELECT count(*) FROM records").fetchone()[0]
+    if _closure(con, cities, limit) > limit:
         return False
     _match(con, _update_rows("SELECT record_id FROM pipeline_state.closure", _ROW_COLUMNS, cities), _NEW, cities)
     # the rows to replace: those of the closure and the changed articles' old ones (a record of no

@@ -2,7 +2,8 @@
 when its project was signed (据悉,该项目于2019年3月签约). The record of the article is of the stage
 the article reports, so a `signed` record dated well before the publication takes the headline's
 stage and the article's date, when the headline reports a start or an opening of the same project
-(rules/assemble.toml, [retold]). The record keeps the rule `stage:retold`.
+(rules/assemble.toml, [retold]); the date it gave becomes its `signed_date`, which the project
+matcher compares with signings (docs/database.md). The record keeps the rule `stage:retold`.
 
     restage_retold(drafts, text, title, publication)    the drafts, some restaged in place
 """
@@ -76,8 +77,8 @@ def _about_headline(d: RecordDraft, headline: str) -> bool:
 
 
 def restage_retold(drafts: list[RecordDraft], text: str, title: str | None, publication: str | None) -> list[RecordDraft]:
-    """The drafts, with each retold signing of the headline's project given the headline's stage and
-    no date of its own (the record then takes the article's)."""
+    """The drafts, with each retold signing of the headline's project given the headline's stage, its
+    date as the signing's (`signed`) and no date of its own (the record then takes the article's)."""
     r = _rules()
     pub = _first_day(publication) if publication else None
     headline = headline_of(text, title)
@@ -93,6 +94,6 @@ def restage_retold(drafts: list[RecordDraft], text: str, title: str | None, publ
         if day is None or (pub - day).days < r["min_days"] or not _about_headline(d, headline):
             continue
         d.stage = stage
-        d.date = None
+        d.signed, d.date = d.date, None
         d.rules.append("stage:retold")
     return drafts

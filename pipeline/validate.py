@@ -54,6 +54,7 @@ def _record(article_id: str, n: int, d: RecordDraft, text: str, home, publicatio
         amount_qualifier=a.qualifier if a else None, amount_high=_num(a.high) if a else None,
         amount_text=a.text if a else None,
         project=d.project, stage=d.stage, sector=sector, date=date, date_precision=precision,
+        signed_date=d.signed.value if d.signed else None,
         evidence=text[d.start:d.end], start=d.start, end=d.end, rule=" ".join(d.rules),
     )
 

@@ -155,3 +155,51 @@ def test_a_reworded_project_of_the_same_investor_at_the_same_time_is_one_project
     assert [r[0] for r in recs] == ["x1", "x2"], recs
     n = query(db, "SELECT count(*) FROM projects")[0][0]
     assert n == (1 if one_project else 2), recs
+
+
+# a start report that recalls the signing under another name for the project (our own words): the
+# record is of the start, dated as the article, and keeps the signing's month as signed_date; the
+# matcher compares that with the signing report (same investor, amount and time) and links the two.
+# Without the recalled signing the names differ and the times do not overlap: no link
+RECALLED = [
+    {"id": "s4", "date": "2019-03-27", "region": "长垣县", "title": "长垣县签约碳纤维项目",
+     "text": "3月27日,长垣县与恒宇新材料股份有限公司签订了总投资28亿元的碳纤维项目。"},
+    {"id": "t4", "date": "2020-06-18", "region": "长垣县", "title": "恒宇新材料高性能纤维产业园开工",
+     "text": "6月16日,恒宇新材料高性能纤维产业园在长垣县开工。据了解,恒宇新材料股份有限公司总投资28亿元的"
+             "高性能纤维产业园项目于2019年3月签约落户。"},
+    # another firm's start that recalls a signing nobody reported: the project's first signing
+    {"id": "t5", "date": "2021-05-20", "region": "长垣县", "title": "绿洲环保再生资源产业园开工",
+     "text": "5月18日,绿洲环保再生资源产业园在长垣县开工。据悉,绿洲环保科技有限公司投资12亿元的"
+             "再生资源产业园项目去年8月签约落户。"},
+]
+
+
+@pytest.mark.parametrize("recalled", [True, False])
+def test_a_recalled_signing_links_the_start_to_its_signing(tmp_path, recalled):
+    arts = [dict(a) for a in RECALLED]
+    if not recalled:        # the same start reports without the words that recall the signing
+        for a, said in zip(arts[1:], ("于2019年3月签约落户", "去年8月签约落户")):
+            assert said in a["text"]
+            a["text"] = a["text"].replace(said, "由该公司建设")
+    p = tmp_path / "recalled.jsonl"
+    p.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in arts), encoding="utf-8")
+    out = tmp_path / "out"
+    run("extract", p, "--out", out)
+    db = out / "pipeline.duckdb"
+    recs = query(db, "SELECT article_id, stage, date, signed_date FROM records "
+                     "WHERE amount_yi IS NOT NULL ORDER BY article_id")
+    rows = query(db, "SELECT project_id, stages, first_signed::VARCHAR, first_started::VARCHAR FROM projects "
+                     "WHERE amount_yi IS NOT NULL ORDER BY project_id")
+    if recalled:
+        assert recs == [("s4", "signed", "2019-03-27", None), ("t4", "started", "2020-06-18", "2019-03"),
+                        ("t5", "started", "2021-05-20", "2020-08")]
+        assert rows == [("s4#r1", ["signed", "started"], "2019-03-27", "2020-06-18"),
+                        ("t5#r1", ["started"], "2020-08-01", "2021-05-20")]
+        landing = query(db, "SELECT signing_year, projects_signed, reported_started, median_months_to_start "
+                            "FROM landing ORDER BY signing_year")
+        # 2019-03-27 to 2020-06-18: 449 days, 14.8 months; 2020-08-01 to 2021-05-20: 292 days, 9.6
+        assert landing == [(2019, 1, 1, 14.8), (2020, 1, 1, 9.6)]
+    else:
+        assert [(a, s, sd) for a, s, _, sd in recs] == [("s4", "signed", None), ("t4", "started", None),
+                                                        ("t5", "started", None)]
+        assert [r[0] for r in rows] == ["s4#r1", "t4#r1", "t5#r1"]

@@ -255,3 +255,26 @@ def test_updates_match_again_only_what_can_change_and_equal_a_rebuild(tmp_path, 
         con.close()
         assert got == _rebuilt(db), raw.id
     assert rebuilds == []
+
+
+def test_an_update_that_reaches_too_far_rebuilds_and_equals_a_rebuild(tmp_path, monkeypatch):
+    """The fallback: a closure above UPDATE_MAX_SHARE stops growing, the update's changes are
+    committed and written out, and the tables are rebuilt (here every time: a share of 0)."""
+    from pipeline import projects, write
+    from pipeline.extract import extract_article
+    from pipeline.read import RawArticle
+    monkeypatch.setattr(write, "INCREMENTAL_MAX_SHARE", 1.0)
+    monkeypatch.setattr(projects, "UPDATE_MAX_SHARE", 0.0)
+    rebuilds = []
+    real_create = projects.create_projects
+    monkeypatch.setattr(projects, "create_projects", lambda con: (rebuilds.append(1), real_create(con)))
+    db = tmp_path / "f.duckdb"
+    for n, (i, d, r, t) in enumerate(HANDMADE):
+        _load(db, [extract_article(RawArticle(id=i, origin="-", text=t, date=d, region=r))])
+        assert len(rebuilds) == n, i           # the first load is a build (finish), each later one falls back
+        con = duckdb.connect(str(db), read_only=True)
+        got = _analysis(con)
+        con.close()
+        assert got == _rebuilt(db), i
+    assert query(db, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'pipeline_state' "
+                     "AND table_name IN ('closure', 'frontier', 'new_rows', 'scope', 'changed')") == [(0,)]
