@@ -211,19 +211,27 @@ def test_a_database_of_an_older_version_gets_the_new_columns_and_keeps_its_rows_
         assert (tmp_path / "o1" / name).read_bytes() == (tmp_path / "o3" / name).read_bytes(), name
 
 
+def _updates_of_share(monkeypatch, share: float) -> list:
+    """Every --db load an update (INCREMENTAL_MAX_SHARE 1), with the project update's share limit
+    `share`; returns the list that gets an item per rebuild of the project tables by an update."""
+    from pipeline import projects, write
+    monkeypatch.setattr(write, "INCREMENTAL_MAX_SHARE", 1.0)
+    monkeypatch.setattr(projects, "UPDATE_MAX_SHARE", share)
+    rebuilds = []
+    real_create = projects.create_projects
+    monkeypatch.setattr(projects, "create_projects", lambda con: (rebuilds.append(1), real_create(con)))
+    return rebuilds
+
+
 def test_updates_match_again_only_what_can_change_and_equal_a_rebuild(tmp_path, monkeypatch):
     """The update itself, never the fallback to a rebuild: the hand-made articles and the corpora
     (with a block-key cap of 2, so that keys cross it as articles come and go) stored one article at
     a time, then some replaced and one emptied; after each step the tables equal a rebuild."""
-    from pipeline import projects, write
+    from pipeline import projects
     from pipeline.extract import extract_article
     from pipeline.read import RawArticle, read_inputs
-    monkeypatch.setattr(write, "INCREMENTAL_MAX_SHARE", 1.0)
-    monkeypatch.setattr(projects, "UPDATE_MAX_SHARE", 1.0)
+    rebuilds = _updates_of_share(monkeypatch, 1.0)
     monkeypatch.setattr(projects, "GRAM_CAP", 2)
-    rebuilds = []
-    real_create = projects.create_projects
-    monkeypatch.setattr(projects, "create_projects", lambda con: (rebuilds.append(1), real_create(con)))
     db = tmp_path / "u.duckdb"
     # the same firm in a third article of the city: its keys cross the cap, p1 and p2 fall apart
     for i, d, r, t in HANDMADE:
@@ -260,14 +268,9 @@ def test_updates_match_again_only_what_can_change_and_equal_a_rebuild(tmp_path, 
 def test_an_update_that_reaches_too_far_rebuilds_and_equals_a_rebuild(tmp_path, monkeypatch):
     """The fallback: a closure above UPDATE_MAX_SHARE stops growing, the update's changes are
     committed and written out, and the tables are rebuilt (here every time: a share of 0)."""
-    from pipeline import projects, write
     from pipeline.extract import extract_article
     from pipeline.read import RawArticle
-    monkeypatch.setattr(write, "INCREMENTAL_MAX_SHARE", 1.0)
-    monkeypatch.setattr(projects, "UPDATE_MAX_SHARE", 0.0)
-    rebuilds = []
-    real_create = projects.create_projects
-    monkeypatch.setattr(projects, "create_projects", lambda con: (rebuilds.append(1), real_create(con)))
+    rebuilds = _updates_of_share(monkeypatch, 0.0)
     db = tmp_path / "f.duckdb"
     for n, (i, d, r, t) in enumerate(HANDMADE):
         _load(db, [extract_article(RawArticle(id=i, origin="-", text=t, date=d, region=r))])
