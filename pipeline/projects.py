@@ -406,9 +406,7 @@ def _match(con, rows: str | None = None, out: tuple[str, str, str] = ("project_l
     FROM one
     ORDER BY city_code, project_id
     """)
-    for t in ("_m", "_mc", "_gall", "_g", "_pf", "_e_name", "_attach", "_e_unnamed", "_c1", "_c3", "_label",
-              "_company_core", "_code_successor"):
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    _drop_temp(con)
 
 
 # when the records an update matches again are more than this share of all, the tables are rebuilt
@@ -419,6 +417,16 @@ _OUT = (("project_links", _NEW[0], "1, 2"), ("project_mentions", _NEW[1], "city_
         ("projects", _NEW[2], "city_code, project_id"))
 _STATE = ("pipeline_state.changed", "pipeline_state.closure", "pipeline_state.frontier",
           "pipeline_state.touched", "pipeline_state.new_rows")
+
+
+# the matcher's temporary tables (_features, _pairs, _match)
+_TEMP = ("_m", "_mc", "_gall", "_g", "_pf", "_e_name", "_attach", "_e_unnamed", "_c1", "_c3", "_label",
+         "_company_core", "_code_successor")
+
+
+def _drop_temp(con) -> None:
+    for t in _TEMP:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
 
 
 def _drop_scope(con) -> None:
@@ -580,8 +588,7 @@ def update_projects(con, article_ids: list[str]) -> None:
     con.execute("COMMIT")
     if rebuild:                     # the change reaches most records: a rebuild is cheaper
         _drop(con)
-        for t in ("_m", "_mc", "_g", "_gall", "_pf", "_company_core", "_code_successor"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+        _drop_temp(con)
         # the update's changes written out first: left in memory they took a part of the closing
         # phase's memory limit that the rebuild's sorts need (the bench's append of 1,414 articles
         # to the 223k-article database ran out of memory without it)
