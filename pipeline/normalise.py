@@ -116,16 +116,16 @@ def _join(lines: list[str]) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=1)
-def _words() -> dict:
-    """jieba's dictionary (with the user lexicon: the same words whatever ran first)."""
-    from .segment import _jieba
-    return _jieba().dt.FREQ
+def _words(text: str) -> dict:
+    """jieba's dictionary (with the user lexicon: the same words whatever ran first), holding
+    every word that starts with a character of `text`."""
+    from .segment import load_chars
+    return load_chars(text)
 
 
 def _joins_a_word(left: str, right: str) -> bool:
     """Does a dictionary word of 2-4 characters run across the end of `left` into `right`?"""
-    words = _words()
+    words = _words(left[-3:])
     for a in range(1, 4):
         for b in range(1, 4):
             if a + b > 4 or a > len(left) or b > len(right):

@@ -53,8 +53,39 @@ def test_fast_dictionary_cache_is_jiebas_dictionary(tmp_path, monkeypatch):
         sg._load_freq(jieba)
         assert tok.initialized
         assert tok.total == reference.total
+        if attempt == "load":
+            assert tok.FREQ == {}                  # nothing loaded before a text asks for it
+            tok.lcut("投资兴建")
+            assert set(w[0] for w in tok.FREQ) == set("投资兴建")
+            assert all(tok.FREQ[w] == reference.FREQ[w] for w in tok.FREQ)
+            tok._pipeline_groups.load("".join({w[0] for w in reference.FREQ}))
         assert tok.FREQ == reference.FREQ, attempt
         assert len(list(tmp_path.glob("jieba-*"))) == 2
+
+
+def test_a_dictionary_loaded_by_first_character_segments_as_the_whole_one(tmp_path, monkeypatch):
+    """Each text is segmented by a fresh tokenizer that has loaded only the groups of the texts
+    before it and its own, and by jieba's own: the tokens agree (the user lexicon included)."""
+    import jieba
+
+    monkeypatch.setattr(sg, "CACHE_DIR", tmp_path)
+    whole = jieba.Tokenizer()
+    whole.initialize()
+    sg._load_user_words(lambda w, f: whole.add_word(w, f))
+    monkeypatch.setattr(jieba, "dt", jieba.Tokenizer())
+    sg._load_freq(jieba)                       # writes the cache
+    lazy = jieba.Tokenizer()
+    monkeypatch.setattr(jieba, "dt", lazy)
+    sg._load_freq(jieba)                       # reads it
+    sg._add_user_words(lazy)
+    assert lazy._pipeline_groups.pending
+    n = 0
+    for text in _sentences():
+        assert lazy.lcut(text) == whole.lcut(text), text
+        assert lazy.lcut(text, HMM=False) == whole.lcut(text, HMM=False), text
+        n += 1
+    assert n > 1000
+    assert lazy.total == whole.total
 
 
 def test_broken_cache_falls_back_to_jieba(tmp_path, monkeypatch):
