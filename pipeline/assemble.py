@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import regex
 
+from . import patterns
 from .claims import (ClaimDraft, carry_total, claims_in_sentence, count_value, in_plan_context, in_target_context,
                      link_breakdowns, measure_before, merge_claims, plan_sentence)
 from .drafts import (ANAPHORA_PROJECT, PARTY_AFTER, STOP, RecordDraft, brand_in_text, clause_bounds, clean_project, county_level,
@@ -224,32 +225,32 @@ def _previous_sentence(text: str, sent: Sentence) -> tuple[int, int]:
     return (start, sent.start) if start < sent.start else (sent.start, sent.start)
 
 # a project named in a sentence: after 的/是/了/, or at its start, up to 项目
-_PROJECT_MENTION = regex.compile(rf"(?:(?<=[的是了,])|(?<=^)|(?<=。))(?P<x>[^{STOP}、的]{{2,30}}?项目)")
+_PROJECT_MENTION = patterns.compile(rf"(?:(?<=[的是了,])|(?<=^)|(?<=。))(?P<x>[^{STOP}、的]{{2,30}}?项目)")
 
 # a clause that gives the total of "the project" (…开工建设,项目总投资5亿元)
-_CLAUSE_OPENS_WITH_TOTAL = regex.compile(r"(?:(?:该|此)?项目)?(?:计划|预计|规划)?总投资")
+_CLAUSE_OPENS_WITH_TOTAL = patterns.compile(r"(?:(?:该|此)?项目)?(?:计划|预计|规划)?总投资")
 
 # names of a group of projects, not of one (这批项目, 集中签约和开工项目, 重点项目)
-_GROUP_OF_PROJECTS = regex.compile(r"^(?:这批|这些|此次|本次|该批|上述|一批|各类?)|集中|签约项目$|开工项目$|重点项目$|招商引资项目$|[0-9一二三四五六七八九十百]+个")
+_GROUP_OF_PROJECTS = patterns.compile(r"^(?:这批|这些|此次|本次|该批|上述|一批|各类?)|集中|签约项目$|开工项目$|重点项目$|招商引资项目$|[0-9一二三四五六七八九十百]+个")
 
-_STAGE_VERB = regex.compile(r"开工|动工|开建|奠基|投产|建成|竣工|开业|运营|落户|落地|签约|签订|签署")
+_STAGE_VERB = patterns.compile(r"开工|动工|开建|奠基|投产|建成|竣工|开业|运营|落户|落地|签约|签订|签署")
 
-_OPENS_WITH_PROJECT = regex.compile(r"(?:据了解|据悉|据介绍|记者了解到)?,?该项目")
+_OPENS_WITH_PROJECT = patterns.compile(r"(?:据了解|据悉|据介绍|记者了解到)?,?该项目")
 
-_CATAPHORA = regex.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
+_CATAPHORA = patterns.compile(r"(?:该项目|项目|该基地|该园区)(?:由|系|是由)")
 
-_CLAUSE_END = regex.compile(r"[,;。]")
+_CLAUSE_END = patterns.compile(r"[,;。]")
 
-_AVERAGE = regex.compile(r"平均|人均|亩均|户均|单体平均")
+_AVERAGE = patterns.compile(r"平均|人均|亩均|户均|单体平均")
 
 # X等项目集中开工总投资达16.09亿元, A、B等企业…签订了16.26亿元的…: a group's total
-_GROUP_BEFORE = regex.compile(r"等(?P<n>\d+|[一二两三四五六七八九十]+)?(?:个|项|家|批)?[\p{Han}]{0,6}?(?:项目|企业)[^;。]{0,14}$")
+_GROUP_BEFORE = patterns.compile(r"等(?P<n>\d+|[一二两三四五六七八九十]+)?(?:个|项|家|批)?[\p{Han}]{0,6}?(?:项目|企业)[^;。]{0,14}$")
 
-_OWN_PROJECT = regex.compile(r"(?:独资|合资|投资|控股|全资)?(?:兴建|建设|打造)?的")
+_OWN_PROJECT = patterns.compile(r"(?:独资|合资|投资|控股|全资)?(?:兴建|建设|打造)?的")
 
-_PROJECT_TO_CLAUSE_END = regex.compile(r"[^,;。]{4,60}?项目")
+_PROJECT_TO_CLAUSE_END = patterns.compile(r"[^,;。]{4,60}?项目")
 
-_CATAPHORA_CLAUSE = regex.compile(r"[,;](?:该项目|项目)?(?:由|系|是由)")
+_CATAPHORA_CLAUSE = patterns.compile(r"[,;](?:该项目|项目)?(?:由|系|是由)")
 
 
 def _attach_cataphora(text: str, sentences: list[Sentence], records: list[RecordDraft], m: Mentions) -> None:
@@ -281,10 +282,10 @@ def _attach_cataphora(text: str, sentences: list[Sentence], records: list[Record
                 break
 
 # an amount a size class of projects names (5000万元以上招商引资项目1297项, 投资额1亿元以上)
-_SIZE_AFTER = regex.compile(r"(?:以上|及以上|以下)?(?:\([^()]{0,10}\))?(?:的)?[^,;。、]{0,10}?项目(?:有|共|达|占)?"
+_SIZE_AFTER = patterns.compile(r"(?:以上|及以上|以下)?(?:\([^()]{0,10}\))?(?:的)?[^,;。、]{0,10}?项目(?:有|共|达|占)?"
                             r"(?:\d+|[一二两三四五六七八九十百千]+)(?:余|多)?(?:个|项)")
 
-_SIZE_OVER = regex.compile(r"(?:以上|及以上)(?:\)|、|的)")
+_SIZE_OVER = patterns.compile(r"(?:以上|及以上)(?:\)|、|的)")
 
 _NOT_PROJECT_MEASURES = frozenset({"plan", "completed", "funds_received", "fdi_actual"})
 

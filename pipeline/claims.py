@@ -20,6 +20,7 @@ from decimal import Decimal
 
 import regex
 
+from . import patterns
 from .mentions import AmountMention, DateMention, Mentions, within
 from .rules import load_toml
 from .sentences import Sentence
@@ -29,9 +30,9 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "七": 7, "八": 8, "九": 9}
 # every claim_count pattern (rules/claims.toml) has a numeral followed by 个/项/宗/家: a sentence
 # without one cannot hold a count (tests/test_assemble.py checks the patterns keep this shape)
-_NUMERAL = regex.compile(r"[\d一二两三四五六七八九十百千万亿零〇几数多余]")
-_COUNT_HINT = regex.compile(r"[\d一二两三四五六七八九十百千零〇][个家项宗]")
-_QUALIFIER_TAIL = regex.compile(r"(约|近|超过|超|逾|达到|达|为|共|计|约为|高达|累计|合计|共计)+$")
+_NUMERAL = patterns.compile(r"[\d一二两三四五六七八九十百千万亿零〇几数多余]")
+_COUNT_HINT = patterns.compile(r"[\d一二两三四五六七八九十百千零〇][个家项宗]")
+_QUALIFIER_TAIL = patterns.compile(r"(约|近|超过|超|逾|达到|达|为|共|计|约为|高达|累计|合计|共计)+$")
 _STAGES = ("signed", "negotiating", "started", "operating")
 
 
@@ -63,28 +64,28 @@ def _rules():
     b = r["breakdown"]
     return {
         "claim_counts": [
-            (c["name"], regex.compile(c["pattern"].replace("{NUM}", NUM)), c.get("unit", "项目"),
+            (c["name"], patterns.compile(c["pattern"].replace("{NUM}", NUM)), c.get("unit", "项目"),
              c.get("size_class", False), c.get("category", False))
             for c in r["claim_count"]
         ],
         "total_words": tuple(sorted(r["total_words"], key=len, reverse=True)),
         "total_only_words": tuple(sorted(r["total_only_words"], key=len, reverse=True)),
         "tolerance": Decimal(str(r["headline_tolerance"])),
-        "target_re": regex.compile(_alt(r["target_words"])),
-        "result_re": regex.compile(_alt(r["result_words"])),
-        "stage_re": regex.compile(_alt(w for w, _ in stage_words)),
+        "target_re": patterns.compile(_alt(r["target_words"])),
+        "result_re": patterns.compile(_alt(r["result_words"])),
+        "stage_re": patterns.compile(_alt(w for w, _ in stage_words)),
         "stage_of": dict(stage_words),
         # the nearest measure word before a total: matched on the reversed window, longest first
-        "measure_re": regex.compile("(?:" + _alt(w[::-1] for w in measure_of) + ")"),
+        "measure_re": patterns.compile("(?:" + _alt(w[::-1] for w in measure_of) + ")"),
         "measure_of": measure_of,
-        "measure_word_re": regex.compile(_alt(sorted(measure_of, key=len, reverse=True))),
+        "measure_word_re": patterns.compile(_alt(sorted(measure_of, key=len, reverse=True))),
         "standalone": frozenset(r["standalone_measures"]),
-        "single_re": regex.compile(_alt(r["single_project_words"])),
-        "markers_re": regex.compile("(?:" + _alt(b["markers"]) + r")[,:]?$"),
+        "single_re": patterns.compile(_alt(r["single_project_words"])),
+        "markers_re": patterns.compile("(?:" + _alt(b["markers"]) + r")[,:]?$"),
         "markers": tuple(b["markers"]),
         "general": _general_rules(r["general"]),
         "plan": frozenset(r["measures"]["plan"]),
-        "category_re": regex.compile("(?:" + _alt(b["categories"]) + ")"),
+        "category_re": patterns.compile("(?:" + _alt(b["categories"]) + ")"),
         "category_strip": tuple(sorted(b["category_strip"], key=len, reverse=True)),
     }
 
@@ -93,20 +94,20 @@ def _general_rules(g: dict) -> dict:
     heads = _alt(g["heads"])
     links = _alt(g["links"])
     return {
-        "count": regex.compile(r"(?<![\d.一二两三四五六七八九十百千万零〇])(?P<cq>逾|超过|超|近|约)?"
+        "count": patterns.compile(r"(?<![\d.一二两三四五六七八九十百千万零〇])(?P<cq>逾|超过|超|近|约)?"
                                r"(?P<n>\d+|[一二两三四五六七八九十百千]+)(?P<more>余|多)?(?P<cls>个|项|宗|家)"),
-        "right_head": regex.compile(rf"(?P<mod>[^,;。!?:、\n]{{0,12}}?)(?P<head>{heads})"),
-        "left_head": regex.compile(rf"(?P<head>{heads})(?:\([^()]{{0,24}}\))?(?:{links})*$"),
-        "size_left": regex.compile(rf"(?:以上|及以上|以下|项目)(?:的)?(?:{links})*$"),
-        "stage_left": regex.compile(rf"(?:{_alt(g['stage_left'])})(?:了|的)?(?:{links})*$"),
+        "right_head": patterns.compile(rf"(?P<mod>[^,;。!?:、\n]{{0,12}}?)(?P<head>{heads})"),
+        "left_head": patterns.compile(rf"(?P<head>{heads})(?:\([^()]{{0,24}}\))?(?:{links})*$"),
+        "size_left": patterns.compile(rf"(?:以上|及以上|以下|项目)(?:的)?(?:{links})*$"),
+        "stage_left": patterns.compile(rf"(?:{_alt(g['stage_left'])})(?:了|的)?(?:{links})*$"),
         "firm_heads": frozenset(g["firm_heads"]),
-        "frame_re": regex.compile(_alt(g["frame"])),
-        "reject_re": regex.compile(_alt(g["reject"])),
-        "plan_re": regex.compile(_alt(g["plan"])),
+        "frame_re": patterns.compile(_alt(g["frame"])),
+        "reject_re": patterns.compile(_alt(g["reject"])),
+        "plan_re": patterns.compile(_alt(g["plan"])),
         "after_head": tuple(g["after_head"]),
-        "chain_re": regex.compile(_alt(g["firm_chain"])),
-        "firm_frame_re": regex.compile(_alt(g["firm_frame"])),
-        "cluster_re": regex.compile(_alt(g["firm_cluster"])),
+        "chain_re": patterns.compile(_alt(g["firm_chain"])),
+        "firm_frame_re": patterns.compile(_alt(g["firm_frame"])),
+        "cluster_re": patterns.compile(_alt(g["firm_cluster"])),
         "not_after": tuple(g["not_after"]),
         "not_before": tuple(sorted(g["not_before"], key=len, reverse=True)),
     }
@@ -339,10 +340,10 @@ def _total_after(text: str, amounts, used: set[int], m: Mentions, e: int, nxt: i
 
 # 有18个产业发展项目,包括A、B…等,总投资45.73亿元: a list of names (none with an amount of its own),
 # then the total of them all
-_NAMES_THEN_TOTAL = regex.compile(r"(?:等)?,(?:计划|项目)?(?:总投资|投资总额|总投资额|合计投资|共计投资)(?:额)?(?:为|达|约|共)?$")
-_ITEMS_FOLLOW = regex.compile(r"分别是|分别为|包括|主要有|如|其中")
+_NAMES_THEN_TOTAL = patterns.compile(r"(?:等)?,(?:计划|项目)?(?:总投资|投资总额|总投资额|合计投资|共计投资)(?:额)?(?:为|达|约|共)?$")
+_ITEMS_FOLLOW = patterns.compile(r"分别是|分别为|包括|主要有|如|其中")
 # …包括A、B、C等项目,累计投资总额逾100亿: the list is closed, the total is everyone's again
-_ITEMS_END = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项)?[\p{Han}]{0,4}?项目,")
+_ITEMS_END = patterns.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项)?[\p{Han}]{0,4}?项目,")
 
 
 def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> list[tuple]:
@@ -410,8 +411,8 @@ def _general_counts(text: str, sent: Sentence, found: list[tuple], amounts) -> l
     return out
 
 
-_STOPS = regex.compile(r"[,;。]")
-_COUNT_INSIDE = regex.compile(r"(?:\d+|[一二两三四五六七八九十百千]+)(?:余|多)?(?:个|项|家)")
+_STOPS = patterns.compile(r"[,;。]")
+_COUNT_INSIDE = patterns.compile(r"(?:\d+|[一二两三四五六七八九十百千]+)(?:余|多)?(?:个|项|家)")
 
 
 def _breakdown_context(text: str, sent: Sentence, pos: int) -> bool:
@@ -419,7 +420,7 @@ def _breakdown_context(text: str, sent: Sentence, pos: int) -> bool:
     return bool(regex.search(r"其中|按[\p{Han}]{1,4}分|分[\p{Han}]{1,3}看|包括|涉及", text[sent.start:pos]))
 
 
-_CARRY = regex.compile(r"(?:完成|实现)?(?:招商引资)?(?:此次|本次|这次)?(?:签约的?|集中签约的?|所签约的?|这些|这批|该批|上述|以上)?"
+_CARRY = patterns.compile(r"(?:完成|实现)?(?:招商引资)?(?:此次|本次|这次)?(?:签约的?|集中签约的?|所签约的?|这些|这批|该批|上述|以上)?"
                        r"(?:签约)?(?:项目)?(?:预计|计划)?(?:总投资额?|投资总额|计划总投资|协议总投资|签约总额|合同总额|"
                        r"协议投资总额|签约总规模|投资总规模)(?:预计|达到|达|为|共|计)?")
 

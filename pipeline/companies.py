@@ -17,10 +17,11 @@ import regex
 from .mentions import CompanyMention
 from .rules import RULES_DIR, load_toml
 from .scan import Words
+from . import patterns
 
-_NAME_CHAR = regex.compile(r"[\p{Han}A-Za-z0-9·&]")
-_BRACKET_PART = regex.compile(r"\([^()]{0,8}\)")
-_HAS_NAME = regex.compile(r"\p{Han}|[A-Za-z]{2,}|\d{3,}")
+_NAME_CHAR = patterns.compile(r"[\p{Han}A-Za-z0-9·&]")
+_BRACKET_PART = patterns.compile(r"\([^()]{0,8}\)")
+_HAS_NAME = patterns.compile(r"\p{Han}|[A-Za-z]{2,}|\d{3,}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -28,7 +29,7 @@ def _rules():
     r = load_toml("companies.toml")
     suffixes = sorted(r["suffixes"], key=len, reverse=True)
     return {
-        "suffix_re": regex.compile("|".join(regex.escape(s) for s in suffixes)),
+        "suffix_re": patterns.compile("|".join(regex.escape(s) for s in suffixes)),
         "boundary_words": sorted(r["boundary_words"], key=len, reverse=True),
         "boundary_set": frozenset(r["boundary_words"]),
         "boundary_lens": sorted({len(w) for w in r["boundary_words"]}),
@@ -172,7 +173,7 @@ def find_companies(text: str, tokens=None) -> list[CompanyMention]:
     return out
 
 
-_BRANCH = regex.compile(r"(?:分公司|子公司|分厂|分部|办事处|分行|分院)$")
+_BRANCH = patterns.compile(r"(?:分公司|子公司|分厂|分部|办事处|分行|分院)$")
 
 
 def _continues(prev: str, piece: str) -> bool:
@@ -263,8 +264,8 @@ class Enumeration:
     items: tuple
 
 
-_CLAUSE = regex.compile(r"[^,;:。!?\n]+")
-_COUNT_AFTER = regex.compile(r"(?:\d+|[一二两三四五六七八九十百]+)(?:余|多)?(?:家|个|项|批)")
+_CLAUSE = patterns.compile(r"[^,;:。!?\n]+")
+_COUNT_AFTER = patterns.compile(r"(?:\d+|[一二两三四五六七八九十百]+)(?:余|多)?(?:家|个|项|批)")
 _QUOTES = "“”\"'《》「」『』 "
 
 
@@ -275,30 +276,30 @@ def _enum_rules():
     return {
         "openers": sorted(e["openers"], key=len, reverse=True),
         "lead": tuple(sorted(e["clause_lead"], key=len, reverse=True)),
-        "last_end": regex.compile("|".join(regex.escape(w) for w in sorted(e["last_item_end"], key=len, reverse=True))),
+        "last_end": patterns.compile("|".join(regex.escape(w) for w in sorted(e["last_item_end"], key=len, reverse=True))),
         "not_company": tuple(e["not_company_endings"]),
         "generic": frozenset(e["generic_items"]),
-        "person_re": regex.compile("|".join(regex.escape(w) for w in e["person_words"])),
-        "phrase_re": regex.compile("|".join(regex.escape(w) for w in e["phrase_words"])),
-        "firm_tail": regex.compile(e["firm_tail"]),
-        "not_firm_tail": regex.compile(e["not_firm_tail"]),
-        "project_tail": regex.compile(e["project_tail"]),
+        "person_re": patterns.compile("|".join(regex.escape(w) for w in e["person_words"])),
+        "phrase_re": patterns.compile("|".join(regex.escape(w) for w in e["phrase_words"])),
+        "firm_tail": patterns.compile(e["firm_tail"]),
+        "not_firm_tail": patterns.compile(e["not_firm_tail"]),
+        "project_tail": patterns.compile(e["project_tail"]),
         "party_openers": tuple(e["party_openers"]),
-        "party_verbs": regex.compile("|".join(regex.escape(w) for w in e["party_verbs"])),
+        "party_verbs": patterns.compile("|".join(regex.escape(w) for w in e["party_verbs"])),
         "project_heads": tuple(sorted(e["project_heads"], key=len, reverse=True)),
         "project_openers": tuple(e["project_openers"]),
-        "listed_phrase_re": regex.compile("|".join(regex.escape(w) for w in e["phrase_words"]
+        "listed_phrase_re": patterns.compile("|".join(regex.escape(w) for w in e["phrase_words"]
                                                    if w not in e["listed_phrase_ok"])),
-        "single_item": regex.compile(e["single_item"]),
+        "single_item": patterns.compile(e["single_item"]),
         "deng_then": tuple(e["deng_then"]),
-        "cluster_tail": regex.compile(e["cluster_tail"]),
+        "cluster_tail": patterns.compile(e["cluster_tail"]),
         # what a list needs in its sentence to give anything (firm_tail and project_tail words, project
         # heads, party verbs): a sentence without them is passed over (PASS_OVER)
-        "signal_re": regex.compile("|".join(regex.escape(w) for w in sorted(
+        "signal_re": patterns.compile("|".join(regex.escape(w) for w in sorted(
             set(e["project_heads"]) | set(e["party_verbs"]) | set(e["firm_words"]) | {"项目", "工程"},
             key=len, reverse=True))),
         "item_min": e["item_min"], "item_max": e["item_max"],
-        "brand_cut": regex.compile("|".join(regex.escape(w) for w in sorted(
+        "brand_cut": patterns.compile("|".join(regex.escape(w) for w in sorted(
             b["industry_words"] + b["stop_words"], key=len, reverse=True)) + r"|\d"),
         "name_words": frozenset(b["name_words"]),
         "generic_starts": tuple(sorted(b["generic_starts"], key=len, reverse=True)),
@@ -521,9 +522,9 @@ def _trade_name(bare: str, r: dict) -> bool:
 def _short_rules():
     r = load_toml("companies.toml")["short_names"]
     suffixes = sorted(r["suffixes"], key=len, reverse=True)
-    return {"re": regex.compile("|".join(regex.escape(x) for x in suffixes)),
-            "right": regex.compile(r["short_right"]), "min": r["name_min"], "max": r["name_max"],
-            "frames": [regex.compile(x) for x in r["investor_frames"]]}
+    return {"re": patterns.compile("|".join(regex.escape(x) for x in suffixes)),
+            "right": patterns.compile(r["short_right"]), "min": r["name_min"], "max": r["name_max"],
+            "frames": [patterns.compile(x) for x in r["investor_frames"]]}
 
 
 def find_short_names(text: str, start: int, end: int, taken) -> list[CompanyMention]:
@@ -568,7 +569,7 @@ def find_short_names(text: str, start: int, end: int, taken) -> list[CompanyMent
     return out
 
 
-_HAN_NAME = regex.compile(r"\p{Han}")
+_HAN_NAME = patterns.compile(r"\p{Han}")
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ import functools
 from dataclasses import dataclass
 
 import regex
+from . import patterns
 
 from pipeline.mentions import DateMention
 from pipeline.rules import load_toml
@@ -41,7 +42,7 @@ class _Pub:
         return _iso(self.year, self.month, self.day)
 
 
-_PUB_RE = regex.compile(
+_PUB_RE = patterns.compile(
     r"^\s*(?P<y>\d{4})(?:\s*(?:[-/.年])\s*(?P<m>\d{1,2})(?:\s*(?:[-/.月])\s*(?P<d>\d{1,2})\s*日?)?\s*月?)?"
     r"\s*(?:年)?(?:[T\s].*)?$"
 )
@@ -173,9 +174,9 @@ def _config() -> _Config:
             raise KeyError(f"rules/{_RULES_FILE}: unknown placeholder {{{name}{suffix}}}")
         return fragments[name].replace("#", suffix)
 
-    placeholder = regex.compile(r"\{(?P<name>[A-Z]+?)(?P<suffix>[0-9])?\}")
+    placeholder = patterns.compile(r"\{(?P<name>[A-Z]+?)(?P<suffix>[0-9])?\}")
     rules = tuple(
-        _Rule(r["name"], r["kind"], regex.compile(placeholder.sub(expand, r["pattern"])), frozenset(r.get("needs", "")))
+        _Rule(r["name"], r["kind"], patterns.compile(placeholder.sub(expand, r["pattern"])), frozenset(r.get("needs", "")))
         for r in data["rules"]
     )
     unknown = {r.kind for r in rules} - set(_RESOLVERS)

@@ -13,31 +13,32 @@ from .companies import brand_of, company_core, known_firm_at_start
 from .mentions import AmountMention, CompanyMention, DateMention, Mentions, PlaceMention
 from .rules import load_toml
 from .sentences import Sentence
+from . import patterns
 
 
 STOP = ",;。!?:"
 
 STAGE_ORDER = ("signed", "negotiating", "started", "operating")
 
-STOP_RE = regex.compile(rf"[{STOP}]")
+STOP_RE = patterns.compile(rf"[{STOP}]")
 
-_LOCATIVE_START = regex.compile(r"^(?:在|于|到|落户|选址)")
+_LOCATIVE_START = patterns.compile(r"^(?:在|于|到|落户|选址)")
 
-_INVEST_BUILD = regex.compile(r"(?:投资|出资|公司|集团)(?:投资)?(?:建设|兴建|打造|投建)")
+_INVEST_BUILD = patterns.compile(r"(?:投资|出资|公司|集团)(?:投资)?(?:建设|兴建|打造|投建)")
 
-_DETERMINER = regex.compile(r"^(?:一个|一座|一处|该|这个|其|新的|了|的|合作的|共建的|正在就|正就|正在|还就|也就)")
+_DETERMINER = patterns.compile(r"^(?:一个|一座|一处|该|这个|其|新的|了|的|合作的|共建的|正在就|正就|正在|还就|也就)")
 
-DENG_TAIL = regex.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项|宗)?[\p{Han}]{0,4}?项目$")
+DENG_TAIL = patterns.compile(r"等(?:\d+|[一二两三四五六七八九十]+)?(?:个|项|宗)?[\p{Han}]{0,4}?项目$")
 
-_COUNT_NAME = regex.compile(r"(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)[\p{Han}]{0,4}项目$")
+_COUNT_NAME = patterns.compile(r"(?:\d+|[一二两三四五六七八九十]+)(?:个|项|宗)[\p{Han}]{0,4}项目$")
 
-COMPANY_PROJECT = regex.compile(rf"(?P<x>[^{STOP}、]{{0,20}}?)(?:等)?(?:项目)")
+COMPANY_PROJECT = patterns.compile(rf"(?P<x>[^{STOP}、]{{0,20}}?)(?:等)?(?:项目)")
 
-XIANGMU_AFTER = regex.compile(rf"[^{STOP}、和与及]{{0,12}}?项目")
+XIANGMU_AFTER = patterns.compile(rf"[^{STOP}、和与及]{{0,12}}?项目")
 
 _ITEM_OPEN = r"(?:(?<=[;:。]|有|是|为|包括|分别是|分别为)(?![有是为])|^)"
 
-ANAPHORA_PROJECT = regex.compile(rf"(?P<x>[^{STOP}、]{{1,25}}?项目)")
+ANAPHORA_PROJECT = patterns.compile(rf"(?P<x>[^{STOP}、]{{1,25}}?项目)")
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,34 +56,34 @@ def rules():
     stage_words.sort(key=lambda x: len(x[0]), reverse=True)
     return {
         # project right after the amount: 15亿元的X项目 / 5亿元X项目
-        "proj_after": regex.compile(rf"(?:人民币)?(?:的|用于|,用于)?(?P<x>{name})"),
+        "proj_after": patterns.compile(rf"(?:人民币)?(?:的|用于|,用于)?(?P<x>{name})"),
         # project introduced by a verb: 在东城区建设X / 打造X
-        "proj_lead": regex.compile(rf"(?:{lead_alt})(?:了|的)?(?:(?:有|是|为)(?!色))?+(?P<x>{name})"),
+        "proj_lead": patterns.compile(rf"(?:{lead_alt})(?:了|的)?(?:(?:有|是|为)(?!色))?+(?P<x>{name})"),
         # project after 的 on the left of the amount: 投资建设的X,总投资
-        "proj_de": regex.compile(rf"的(?:(?:有|是|为)(?!色))?+(?P<x>{name})"),
-        "head_end": regex.compile(rf"(?:{head_alt})$"),
-        "head_after": regex.compile(rf"[^{STOP}\n]{{0,{maxlen}}}?(?:{head_alt})"),
+        "proj_de": patterns.compile(rf"的(?:(?:有|是|为)(?!色))?+(?P<x>{name})"),
+        "head_end": patterns.compile(rf"(?:{head_alt})$"),
+        "head_after": patterns.compile(rf"[^{STOP}\n]{{0,{maxlen}}}?(?:{head_alt})"),
         # a list item that opens with the project's name and gives its total after a comma
-        "name_then_total": regex.compile(
+        "name_then_total": patterns.compile(
             rf"{_ITEM_OPEN}(?P<x>[^{STOP}、\n]{{2,{maxlen}}}?(?:{head_alt}))(?:\([^()]*\))?,?"
             rf"(?:计划|项目)?(?:总)?投资(?:额|总额)?(?:为|达|约|共)?"),
         # a project that is the subject of a stage clause, its total after the comma (贺兰县5所学校
         # 新建项目也同时开工,总投资3.92亿元)
-        "subject_then_total": regex.compile(
+        "subject_then_total": patterns.compile(
             rf"(?:(?<=[,;:。])|^)(?P<x>[^{STOP}、\n]{{2,{maxlen}}}?(?:{head_alt}))(?:也|还|均|已|已经)?"
             rf"(?:(?:同时|同步|正式|顺利|集中)?(?:开工|签约|落户|投产|竣工|开建|落地)(?:建设)?"
             rf"|由[^,;。]{{2,24}}?(?:投资建设|投资兴建|出资建设|承建|建设)),"
             rf"(?:计划|项目)?(?:总)?投资(?:额|总额)?(?:为|达|约|共)?"),
-        "lead_re": regex.compile(rf"(?:{lead_alt})(?:了|的)?"),
-        "locative_re": regex.compile("(?:" + "|".join(regex.escape(w) for w in r["locatives"]) + ")$"),
+        "lead_re": patterns.compile(rf"(?:{lead_alt})(?:了|的)?"),
+        "locative_re": patterns.compile("(?:" + "|".join(regex.escape(w) for w in r["locatives"]) + ")$"),
         "anaphora": tuple(r["anaphora"]),
         "generic_projects": frozenset(r["generic_projects"]),
         "generic_endings": tuple(r["generic_endings"]),
-        "aggregate_re": regex.compile("|".join(regex.escape(w) for w in r["aggregate_markers"])),
-        "stage_re": regex.compile("|".join(regex.escape(w) for w, _ in stage_words)),
+        "aggregate_re": patterns.compile("|".join(regex.escape(w) for w in r["aggregate_markers"])),
+        "stage_re": patterns.compile("|".join(regex.escape(w) for w, _ in stage_words)),
         "stage_of": dict(stage_words),
         "future": tuple(r["stage"].get("future_markers", [])),
-        "future_prefix": regex.compile("(?:" + "|".join(regex.escape(w) for w in sorted(
+        "future_prefix": patterns.compile("(?:" + "|".join(regex.escape(w) for w in sorted(
             r["stage"].get("future_prefixes", []), key=len, reverse=True)) + r")[^,;。]{0,8}$"),
         "co_markers": tuple(r["co_investor_markers"]),
     }
@@ -219,9 +220,9 @@ def clean_project(x: str | None) -> str | None:
         return None                      # 24个项目, 重大项目, 瓦房店市今年引进项目: not a name
     return x if len(x) >= 2 else None
 
-_NUMERAL_PROJECT = regex.compile(r"^[\d一二两三四五六七八九十]+(?:个|项|大)?项目")
+_NUMERAL_PROJECT = patterns.compile(r"^[\d一二两三四五六七八九十]+(?:个|项|大)?项目")
 
-PARTY_AFTER = regex.compile(r"(?:人民政府|政府|管委会|管理委员会)?[^,;。]{0,8}?(?:签约|签订|签署|达成|就|签定)")
+PARTY_AFTER = patterns.compile(r"(?:人民政府|政府|管委会|管理委员会)?[^,;。]{0,8}?(?:签约|签订|签署|达成|就|签定)")
 
 
 def sentence_opener(m: Mentions, sent: Sentence) -> PlaceMention | None:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import regex
-
 from . import amounts as amounts_mod
 from . import dates as dates_mod
+from . import patterns
 from . import places as places_mod
 from .assemble import assemble
 from .mentions import CompanyMention, Mentions
@@ -44,8 +43,8 @@ def _year_of(date: str | None) -> int | None:
     return None
 
 
-_YEAR = regex.compile(r"\d{4}")
-_MONEY_HINT = regex.compile(r"[亿万元¥$€£]|港币|英镑")
+_YEAR = patterns.compile(r"\d{4}")
+_MONEY_HINT = patterns.compile(r"[亿万元¥$€£]|港币|英镑")
 
 
 def _amounts_by_paragraph(text: str, year: int | None):

@@ -12,30 +12,31 @@ from .drafts import (COMPANY_PROJECT, PARTY_AFTER, RecordDraft, brand_mention, c
                      county_level, extend_to_xiangmu, project_similar, rules, sentence_opener, stage_near)
 from .mentions import Mentions, within
 from .sentences import Sentence
+from . import patterns
 
 
 @functools.lru_cache(maxsize=1)
 def _frames():
     # company in an agreement / negotiation frame, without an amount
     return {
-        "agreement": regex.compile(r"^(?:的)?(?:战略)?(?:合作|投资|框架|招商)?协议"),
-        "sign_after": regex.compile(r"^(?:\([^()]{0,20}\))?(?:[^,;。]{0,6}?)(?:签订|签约|签署|达成|签定)"),
+        "agreement": patterns.compile(r"^(?:的)?(?:战略)?(?:合作|投资|框架|招商)?协议"),
+        "sign_after": patterns.compile(r"^(?:\([^()]{0,20}\))?(?:[^,;。]{0,6}?)(?:签订|签约|签署|达成|签定)"),
         # X公司与龙游签订…, 桐昆集团与沭阳经济技术开发区投资协议签约仪式: the company signs with a place
-        "party_sign": regex.compile(r"^(?:已|已经|正|还|也|先后|分别|正式)?(?:与|同|和)[^,;。]{1,24}?"
+        "party_sign": patterns.compile(r"^(?:已|已经|正|还|也|先后|分别|正式)?(?:与|同|和)[^,;。]{1,24}?"
                                     r"(?:签订|签约|签署|达成|签定|合资建设|合作建设)"),
         # X公司董事长…说 / 代表签约企业致辞: a signing party's officer speaks
-        "officer": regex.compile(r"^(?:\([^()]{0,20}\))?(?:党委书记|党委常委|董事长|总经理|副总经理|总裁|副总裁|"
+        "officer": patterns.compile(r"^(?:\([^()]{0,20}\))?(?:党委书记|党委常委|董事长|总经理|副总经理|总裁|副总裁|"
                                  r"负责人|常务副总经理|执行董事|首席运营官|董事)"),
         # 在X公司建设工地 / X公司项目现场
-        "site": regex.compile(r"^(?:的)?(?:建设工地|项目现场|施工现场|生产车间|厂区)"),
+        "site": patterns.compile(r"^(?:的)?(?:建设工地|项目现场|施工现场|生产车间|厂区)"),
         # 在中国供销集团农特产品生产加工产业园项目现场: the site of the firm's named project
-        "project_site": regex.compile(r"^(?P<x>[^,;。、]{2,30}?项目)(?:建设)?(?:现场|工地)"),
+        "project_site": patterns.compile(r"^(?P<x>[^,;。、]{2,30}?项目)(?:建设)?(?:现场|工地)"),
         # X公司(以下简称…)正式进驻经开区, X公司将在香河落地…: the firm moves in
-        "moves_in": regex.compile(r"^(?:\([^()]{0,40}\))?(?:已|已经|正式|成功|顺利|率先)?(?:进驻|入驻|落户|签约落户|落地)"),
-        "coop_project": regex.compile(r"^合作的[\"“]?(?P<x>[^,;。\"”]{2,30}?)[\"”]?(?=[,;。\"”]|$)"),
+        "moves_in": patterns.compile(r"^(?:\([^()]{0,40}\))?(?:已|已经|正式|成功|顺利|率先)?(?:进驻|入驻|落户|签约落户|落地)"),
+        "coop_project": patterns.compile(r"^合作的[\"“]?(?P<x>[^,;。\"”]{2,30}?)[\"”]?(?=[,;。\"”]|$)"),
         # X公司将在我区建设Y项目: the company builds a named project (no amount given)
-        "builds": regex.compile(r"^(?:将|拟|计划|准备|还将)?(?:在[^,;。]{1,12}?)?(?:投资)?(?=建设|打造|兴建|投建|新建|建立|落地)"),
-        "clause_start": regex.compile(r"(?:^|[,;。、:]|其中|此外|签约项目中)$"),
+        "builds": patterns.compile(r"^(?:将|拟|计划|准备|还将)?(?:在[^,;。]{1,12}?)?(?:投资)?(?=建设|打造|兴建|投建|新建|建立|落地)"),
+        "clause_start": patterns.compile(r"(?:^|[,;。、:]|其中|此外|签约项目中)$"),
     }
 
 
@@ -149,14 +150,14 @@ def _after_zai_and_places(text: str, lo: int, at: int, m: Mentions) -> bool:
 
 # after a firm that a place signs with: more such pairs, each after a comma, and 分别签署 (太原市与A,
 # 吕梁市与B及C,晋城市与D分别签署合作协议)
-_SIGN_IN_TURN = regex.compile(r"(?:(?:及|和|、)[^,;。]{2,16}?)?(?:,[^,;。]{2,12}?(?:与|同)[^,;。]{2,20}?)*?"
+_SIGN_IN_TURN = patterns.compile(r"(?:(?:及|和|、)[^,;。]{2,16}?)?(?:,[^,;。]{2,12}?(?:与|同)[^,;。]{2,20}?)*?"
                               r"(?:,[^,;。]{2,12}?(?:与|同)[^,;。]{2,20}?)?分别(?:签署|签订|签约|达成)")
 
-_SIGNS_WITH = regex.compile(r"(?:人民政府|政府|管委会)?(?:分别)?[与同](?:分别)?")
+_SIGNS_WITH = patterns.compile(r"(?:人民政府|政府|管委会)?(?:分别)?[与同](?:分别)?")
 
-_VISIT = regex.compile(r"拜访|考察|走访|座谈|会见|参观|接待|看望|调研|邀请|参展|展出|展示")
+_VISIT = patterns.compile(r"拜访|考察|走访|座谈|会见|参观|接待|看望|调研|邀请|参展|展出|展示")
 
-_AGREEMENT_OF = regex.compile(r"(?:与|同|和)[^,;。]{2,30}?的(?:战略)?(?:合作)?(?:框架)?协议")
+_AGREEMENT_OF = patterns.compile(r"(?:与|同|和)[^,;。]{2,30}?的(?:战略)?(?:合作)?(?:框架)?协议")
 
 
 def records_from_enumerations(text: str, sent: Sentence, m: Mentions, taken_cores: set[str],

@@ -18,8 +18,7 @@ import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
-import regex
-
+from . import patterns
 from .mentions import PlaceMention
 from .places import places_in_name
 from .rules import load_toml
@@ -96,7 +95,7 @@ def _dated_wire(after: str) -> bool:
     return bool(_WIRE.match(after))
 
 
-_WIRE = regex.compile(r"^(?:\d{1,2}月\d{1,2}日|\d{1,2}日)?(?:电|讯)")
+_WIRE = patterns.compile(r"^(?:\d{1,2}月\d{1,2}日|\d{1,2}日)?(?:电|讯)")
 
 
 def _signing_places(text: str, places: list[PlaceMention], r: dict) -> list[PlaceMention]:

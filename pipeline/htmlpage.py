@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 
 import regex
 
+from . import patterns
 from .rules import load_toml
 
 _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
@@ -27,7 +28,7 @@ _HEADINGS = {"h1", "h2", "h3"}
 _INLINE = {"a", "span", "font", "b", "strong", "em", "i", "u", "small", "big", "sub", "sup", "label",
            "abbr", "cite", "code", "s", "strike", "mark", "q", "time", "founder-content"}
 _NO_TEXT = {"head", "script", "style", "noscript", "template", "textarea", "select"}
-_SPACE = regex.compile(r"[\s\u00a0\u3000]+")
+_SPACE = patterns.compile(r"[\s\u00a0\u3000]+")
 
 
 @functools.lru_cache(maxsize=1)
@@ -36,11 +37,11 @@ def _rules():
     return {
         "skip_tags": set(r["skip_tags"]),
         "skip_words": tuple(r["skip_class_words"]),
-        "drop": [regex.compile(p) for p in r["drop_lines"]],
+        "drop": [patterns.compile(p) for p in r["drop_lines"]],
         "title_meta": [m.lower() for m in r["title_meta"]],
-        "title_split": regex.compile(r["title_separators"]),
+        "title_split": patterns.compile(r["title_separators"]),
         "date_meta": [m.lower() for m in r["date_meta"]],
-        "date": regex.compile(r["date_pattern"]),
+        "date": patterns.compile(r["date_pattern"]),
         "date_lines": int(r.get("date_lines", 12)),
         "link_min": int(r.get("link_line_min_chars", 2)),
         "part_min": int(r.get("main_part_min_chars", 10)),

@@ -13,6 +13,7 @@ import functools
 import regex
 
 from .rules import load_toml
+from . import patterns
 
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20            # ideographic space
@@ -26,21 +27,21 @@ _FULLWIDTH[ord("\r")] = None
 _DENSE = r"[\p{Han}\p{Ps}\p{Pe}\p{Pi}\p{Pf}、。,;:!?%\u3000-\u303f\uff00-\uffef…—·]"
 # A ? that stands for a lost character: between Chinese characters (or a digit and one), unless a
 # question word comes shortly before it (为何, 如何, 吗...: then it is a question mark typed in ASCII).
-_LOST_CHAR = regex.compile(
+_LOST_CHAR = patterns.compile(
     r"(?<!(?:为何|如何|怎么|怎样|什么|是否|多少|为什么|哪|谁|几|吗|呢|么)\p{Han}{0,8})"
     r"(?<=[\p{Han}\d])\?+(?=[\p{Han}\d]|\.\d)")
-_SPACE_RUN = regex.compile(rf"(?<={_DENSE})[ \t]+|[ \t]+(?={_DENSE})")
+_SPACE_RUN = patterns.compile(rf"(?<={_DENSE})[ \t]+|[ \t]+(?={_DENSE})")
 
 
 @functools.lru_cache(maxsize=1)
 def _compiled():
     rules = load_toml("normalise.toml")
-    drop = [regex.compile(p) for p in rules["header_lines"] + rules["caption_lines"] + rules["byline_lines"]]
+    drop = [patterns.compile(p) for p in rules["header_lines"] + rules["caption_lines"] + rules["byline_lines"]]
     return {
         "drop": drop,
-        "pinyin": regex.compile(rules["pinyin_garbage"]),
+        "pinyin": patterns.compile(rules["pinyin_garbage"]),
         "keep_end": set(rules["line_end_keeps"]),
-        "trad_re": regex.compile("[" + "".join(regex.escape(c) for c in sorted(set(rules["traditional_markers"]))) + "]"),
+        "trad_re": patterns.compile("[" + "".join(regex.escape(c) for c in sorted(set(rules["traditional_markers"]))) + "]"),
     }
 
 
@@ -93,11 +94,11 @@ def normalise(text: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-_FRAGMENT_GAP = regex.compile(r"[ \t]+")
-_HAN_ONLY = regex.compile(r"\p{Han}+")
-_HAN_CHAR = regex.compile(r"\p{Han}")
+_FRAGMENT_GAP = patterns.compile(r"[ \t]+")
+_HAN_ONLY = patterns.compile(r"\p{Han}+")
+_HAN_CHAR = patterns.compile(r"\p{Han}")
 # digits right after a Chinese character, then a layout space: a number broken by OCR (总投资1 2亿元)
-_BROKEN_NUMBER = regex.compile(r"(?:^|\p{Han})[\d.]+$")
+_BROKEN_NUMBER = patterns.compile(r"(?:^|\p{Han})[\d.]+$")
 
 
 def _join(lines: list[str]) -> str:

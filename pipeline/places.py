@@ -35,11 +35,12 @@ from dataclasses import dataclass
 
 import regex
 
+from pipeline import patterns
 from pipeline.mentions import PlaceMention
 from pipeline.rules import load_toml, load_tsv
 from pipeline.scan import Words
 
-_HAN = regex.compile(r"\p{Han}")
+_HAN = patterns.compile(r"\p{Han}")
 _LEVEL_ORDER = {"province": 0, "city": 1, "county": 2, "zone": 3, "township": 4}
 
 
@@ -525,7 +526,7 @@ def find_places(text: str, home: str | None = None,
 def _unknown_zone_rules():
     z = load_toml("places.toml")["zones"]["unknown"]
     suffix = "|".join(regex.escape(x) for x in sorted(z["suffixes"], key=len, reverse=True))
-    return {"re": regex.compile(rf"(?:{suffix})"), "not_names": tuple(z["not_names"]),
+    return {"re": patterns.compile(rf"(?:{suffix})"), "not_names": tuple(z["not_names"]),
             "not_chars": set(z["not_chars"]), "left_words": tuple(z["left_words"]),
             "max": z["name_max"], "industry": tuple(z["industry_names"]), "not_inside": tuple(z["not_inside"])}
 

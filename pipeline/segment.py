@@ -13,8 +13,7 @@ import hashlib
 import os
 from pathlib import Path
 
-import regex
-
+from . import patterns
 from .rules import RULES_DIR
 
 SEGMENTERS = ("jieba", "pkuseg")
@@ -238,7 +237,7 @@ def segment(text: str, name: str = "jieba") -> list[tuple[int, int]] | tuple[tup
 
 # jieba segments each run of these characters on its own (its `re_han_default`), so segmenting the
 # run around a position gives exactly the tokens that segmenting the whole text gives there.
-_JIEBA_BLOCK = regex.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
+_JIEBA_BLOCK = patterns.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+")
 
 
 class LazyTokens:

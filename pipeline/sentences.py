@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import regex
+from . import patterns
 
-_END = regex.compile(r'[。!?]+["”’」』)]*|…{2,}|\.{6}')
+_END = patterns.compile(r'[。!?]+["”’」』)]*|…{2,}|\.{6}')
 
 
 @dataclass(frozen=True)
