@@ -34,7 +34,8 @@ PARALLEL_MIN = 16      # below this many articles to extract in a batch, no work
 # The modules whose code decides what an article yields (with everything under rules/).
 EXTRACTION_MODULES = ("read", "htmlpage", "normalise", "sentences", "segment", "amounts", "places", "dates",
                       "companies", "home", "sectors", "drafts", "claims", "firm_records", "merge", "assemble",
-                      "validate", "extract", "models", "mentions", "rules", "scan", "retold")
+                      "validate", "extract", "models", "mentions", "rules", "scan", "retold",
+                      "patterns", "cache")
 
 
 @functools.lru_cache(maxsize=1)

@@ -207,17 +207,28 @@ def _create_official_figures(con, official_dir: Path | None) -> None:
         period_start DATE, period_end DATE, metric VARCHAR, value {DECIMAL}, unit VARCHAR, value_yi {DECIMAL},
         source VARCHAR, issuer VARCHAR, document VARCHAR, url VARCHAR, file VARCHAR, line INTEGER)""")
     files = sorted(Path(official_dir).glob("*.csv")) if official_dir and Path(official_dir).is_dir() else []
+    skipped = []
     for f in files:
         try:
             _load_official_file(con, f)
         except Exception as exc:  # noqa: BLE001 - any failure skips the file, loudly
-            msg = str(exc).splitlines()[0]
-            print(f"warning: official figures {f} skipped: {msg}", file=sys.stderr)
+            skipped.append((str(f), str(exc).splitlines()[0]))
+    # kept, so that a run on a database made from an empty one (write.empty_database) warns alike
+    con.execute("CREATE SCHEMA IF NOT EXISTS pipeline_state")
+    con.execute("CREATE OR REPLACE TABLE pipeline_state.official_skipped (file VARCHAR, reason VARCHAR)")
+    if skipped:
+        con.executemany("INSERT INTO pipeline_state.official_skipped VALUES (?, ?)", skipped)
+    _warn_official_skipped(con)
     con.execute("""
     CREATE OR REPLACE TABLE official_figures AS
     SELECT row_number() OVER (ORDER BY file, line)::INTEGER AS figure_id, * EXCLUDE (figure_id)
     FROM _official ORDER BY file, line""")
     con.execute("DROP TABLE _official")
+
+
+def _warn_official_skipped(con) -> None:
+    for f, msg in con.execute("SELECT file, reason FROM pipeline_state.official_skipped ORDER BY file").fetchall():
+        print(f"warning: official figures {f} skipped: {msg}", file=sys.stderr)
 
 
 def _load_official_file(con, f: Path) -> None:
@@ -548,19 +559,28 @@ def _export_parquet(con, out_dir: Path, article_ids: list[str] | None = None) ->
 
 # ---------------------------------------------------------------------------------------------
 
-def finish(con, out_dir: Path, official_dir: Path | None = OFFICIAL_DIR, article_ids: list[str] | None = None) -> None:
+def finish(con, out_dir: Path | None, official_dir: Path | None = OFFICIAL_DIR, article_ids: list[str] | None = None,
+           static: bool = True) -> None:
     """(Re)create the analysis tables, views and Parquet exports after records and claims were
     loaded. `official_dir` is the folder of official-figure CSV files (default corpora/official/;
-    None = no official figures). Safe to call again on the same database."""
-    for sql in MACROS:
-        con.execute(sql)
-    con.execute(COVERAGE_VIEW)
-    _create_regions(con)
+    None = no official figures). Safe to call again on the same database. `static=False`: the
+    database already holds what depends on no article (macros, regions, official figures, views),
+    made by `finish` from the same code and data (a copy of write.empty_database); only the tables
+    of the articles are built."""
+    if static:
+        for sql in MACROS:
+            con.execute(sql)
+        con.execute(COVERAGE_VIEW)
+        _create_regions(con)
     _create_article_regions(con)
-    _create_official_figures(con, official_dir)
+    if static:
+        _create_official_figures(con, official_dir)
+    else:
+        _warn_official_skipped(con)
     create_projects(con)
-    for sql in VIEWS:
-        con.execute(sql)
+    if static:
+        for sql in VIEWS:
+            con.execute(sql)
     export(con, out_dir, article_ids)
 
 

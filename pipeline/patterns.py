@@ -20,7 +20,8 @@ from pathlib import Path
 
 import regex
 
-CACHE_DIR = Path(os.environ.get("PIPELINE_CACHE", Path(__file__).resolve().parent.parent / ".cache"))
+from .cache import CACHE_DIR
+
 # beyond this many patterns the file keeps only those of the last run that compiled a new one
 # (rules edited over and over leave their old patterns behind)
 MAX_KEPT = 2000

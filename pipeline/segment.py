@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from . import patterns
+from .cache import CACHE_DIR
 from .rules import RULES_DIR
 
 SEGMENTERS = ("jieba", "pkuseg")
@@ -59,7 +60,6 @@ def get_nlp(name: str = "jieba"):
 # while segmenting a text is of a piece of that text (`get_DAG`, `calc`, the HMM's runs), so the
 # groups of the text's characters give the same tokens as the whole dictionary. One short article
 # loads a tenth of it (0.02 s instead of 0.2 s); a long run ends up with all of it.
-CACHE_DIR = Path(os.environ.get("PIPELINE_CACHE", Path(__file__).resolve().parent.parent / ".cache"))
 _CACHE_FORMAT = "groups-1"
 
 
