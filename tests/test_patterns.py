@@ -72,3 +72,18 @@ def test_an_unreadable_cache_is_compiled_again(tmp_path, monkeypatch):
     patterns.save()
     assert patterns.compile("x").pattern == "x"
     assert ("x", 0) in pickle.loads(path.read_bytes())
+
+
+def test_a_command_line_run_saves_the_cache_at_its_fast_exit(tmp_path):
+    """`python -m pipeline` ends with os._exit after running the exit handlers: the cache is saved
+    and the exit code is the command's."""
+    env = {"PIPELINE_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    art = ROOT / "corpora" / "xuchang-daily-2020-12.txt"
+    ok = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(art), "--out", str(tmp_path / "o"), "--quiet"],
+                        env=env, cwd=ROOT, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "o" / "records.jsonl").read_text(encoding="utf-8").count("\n") > 5
+    assert list((tmp_path / "cache").glob("regex-*.pickle"))
+    bad = subprocess.run([sys.executable, "-m", "pipeline", "extract", str(tmp_path / "missing"), "--out",
+                          str(tmp_path / "o2")], env=env, cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 2 and "does not exist" in bad.stderr
