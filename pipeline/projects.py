@@ -380,6 +380,10 @@ def _match(con, rows: str | None = None, out: tuple[str, str, str] = ("project_l
            county, county_code, city, city_code, province, linked_by
     FROM o ORDER BY city_code, project_id, mention_no
     """)
+    # the projects come from the mentions alone: the matcher's temporary tables go first, or they
+    # take a part of the memory limit that this statement's sort and ordered aggregates need (a
+    # rebuild of the 223k-article database ran out of its 384 MB with them)
+    _drop_temp(con)
     con.execute(f"""
     CREATE OR REPLACE TABLE {projects} AS
     WITH k AS (
@@ -406,7 +410,6 @@ def _match(con, rows: str | None = None, out: tuple[str, str, str] = ("project_l
     FROM one
     ORDER BY city_code, project_id
     """)
-    _drop_temp(con)
 
 
 # when the records an update matches again are more than this share of all, the tables are rebuilt
