@@ -259,6 +259,9 @@ def empty_database() -> Path | None:
         finally:
             con.close()
         os.replace(tmp, path)
+        for old in CACHE_DIR.glob("empty-*.duckdb"):      # those of older code: one is kept
+            if old != path:
+                old.unlink(missing_ok=True)
     except (OSError, duckdb.Error):
         tmp.unlink(missing_ok=True)
         return None

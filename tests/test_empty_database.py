@@ -39,9 +39,12 @@ def _contents(db: Path) -> dict:
 def test_a_run_from_the_empty_database_equals_one_that_builds_its_own(tmp_path, monkeypatch):
     monkeypatch.setattr(write, "CACHE_DIR", tmp_path / "cache")
     inputs = [str(ROOT / "corpora" / "dev"), str(ROOT / "corpora" / "xuchang-daily-2020-12.txt")]
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "empty-0123456789abcdef.duckdb").write_bytes(b"of older code")
     for name in ("first", "again"):           # the first run builds the empty database, the next copies it
         run(inputs, tmp_path / name, None, "jieba", 1, False)
-    assert len(list((tmp_path / "cache").glob("empty-*.duckdb"))) == 1
+    made = list((tmp_path / "cache").glob("empty-*.duckdb"))
+    assert len(made) == 1 and made[0].name != "empty-0123456789abcdef.duckdb"     # the older one is gone
     monkeypatch.setattr(write, "empty_database", lambda: None)
     run(inputs, tmp_path / "own", None, "jieba", 1, False)
     own = _contents(tmp_path / "own" / "pipeline.duckdb")
