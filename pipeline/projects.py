@@ -381,17 +381,53 @@ def _match(con, rows: str | None = None, out: tuple[str, str, str] = ("project_l
     FROM o ORDER BY city_code, project_id, mention_no
     """)
     # the projects come from the mentions alone: the matcher's temporary tables go first, or they
-    # take a part of the memory limit that this statement's sort and ordered aggregates need (a
-    # rebuild of the 223k-article database ran out of its 384 MB with them)
+    # take a part of the memory limit that the aggregates need
     _drop_temp(con)
-    con.execute(f"""
-    CREATE OR REPLACE TABLE {projects} AS
-    WITH k AS (
-        SELECT project_id, count(*) AS n FROM {mentions} GROUP BY project_id
+    # a project's mentions are of one city: the projects are aggregated a batch of cities at a time
+    # (all at once, the sort and ordered aggregates of 800k mentions ran out of the closing phase's
+    # 384 MB), each batch in city order, the batches in city order: the table as one statement
+    # would store it
+    con.execute(f"CREATE OR REPLACE TABLE {projects} AS {_projects_sql(mentions, 'false')} LIMIT 0")
+    for batch in _city_batches(con, mentions):
+        con.execute(f"INSERT INTO {projects} {_projects_sql(mentions, batch)}")
+
+
+# the mentions of one batch of cities the projects are aggregated from (see _match)
+PROJECT_BATCH_MENTIONS = 200_000
+
+
+def _city_batches(con, mentions: str) -> list[str]:
+    """SQL conditions on city_code, in city order (no city last), each of at most
+    PROJECT_BATCH_MENTIONS mentions (or one city)."""
+    out, batch, n = [], [], 0
+    rows = con.execute(f"SELECT city_code, count(*) FROM {mentions} GROUP BY 1 ORDER BY 1 NULLS LAST").fetchall()
+    for code, k in rows:
+        if code is None:
+            continue
+        if batch and n + k > PROJECT_BATCH_MENTIONS:
+            out.append(batch)
+            batch, n = [], 0
+        batch.append(code)
+        n += k
+    if batch:
+        out.append(batch)
+    conds = ["city_code IN (" + ", ".join("'" + c.replace("'", "''") + "'" for c in b) + ")" for b in out]
+    if any(code is None for code, _ in rows):
+        conds.append("city_code IS NULL")
+    return conds
+
+
+def _projects_sql(mentions: str, where: str) -> str:
+    """The projects of the mentions of {mentions} that meet `where`, in table order."""
+    return f"""
+    WITH pm0 AS (
+        SELECT * FROM {mentions} WHERE {where}
+    ), k AS (
+        SELECT project_id, count(*) AS n FROM pm0 GROUP BY project_id
     ), many AS (
-        SELECT pm.* FROM {mentions} pm JOIN k USING (project_id) WHERE k.n > 1
+        SELECT pm.* FROM pm0 pm JOIN k USING (project_id) WHERE k.n > 1
     ), one AS (
-        SELECT pm.* FROM {mentions} pm JOIN k USING (project_id) WHERE k.n = 1
+        SELECT pm.* FROM pm0 pm JOIN k USING (project_id) WHERE k.n = 1
     )
     SELECT project_id, {_PROJECT_AGGREGATES}
     FROM many GROUP BY project_id
@@ -408,8 +444,7 @@ def _match(con, rows: str | None = None, out: tuple[str, str, str] = ("project_l
            CASE WHEN stage = 'started' THEN date_lo END,
            CASE WHEN stage = 'operating' THEN date_lo END, CASE WHEN stage = 'signed' THEN amount_yi END
     FROM one
-    ORDER BY city_code, project_id
-    """)
+    ORDER BY city_code, project_id"""
 
 
 # when the records an update matches again are more than this share of all, the tables are rebuilt

@@ -5,6 +5,7 @@ stores nothing the analysis tables are left as they are, when it stores a few ar
 updated for them (unless the analysis code or its data changed: then rebuilt)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -283,3 +284,27 @@ def test_an_update_that_reaches_too_far_rebuilds_and_equals_a_rebuild(tmp_path, 
         assert got == _rebuilt(db), i
     assert query(db, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'pipeline_state' "
                      "AND table_name IN ('closure', 'frontier', 'new_rows', 'scope', 'changed')") == [(0,)]
+
+
+def test_projects_aggregated_city_batch_by_city_batch_are_the_whole_table(tmp_path, monkeypatch):
+    """The projects table is aggregated a batch of cities at a time (projects._city_batches): with
+    batches of a few mentions it is the table of one batch, row for row in stored order."""
+    from pipeline import projects
+    db = tmp_path / "b.duckdb"
+    nowhere = tmp_path / "nowhere.jsonl"          # records of no city: the last batch
+    nowhere.write_text("".join(
+        json.dumps({"id": f"n{i}", "title": "签约", "date": "2023-05-0{i}", "text": f"恒{i}新材料集团签订了总投资{i}亿元的第{i}号材料项目。"},
+                   ensure_ascii=False) + "\n" for i in range(1, 4)), encoding="utf-8")
+    run("extract", ROOT / "corpora" / "dev", ROOT / "corpora" / "holdout", nowhere, "--out", tmp_path / "o", "--db", db)
+    whole = query(db, "SELECT * FROM projects")
+    con = duckdb.connect(str(db))
+    try:
+        assert len(projects._city_batches(con, "project_mentions")) == 2     # the cities, then no city
+        monkeypatch.setattr(projects, "PROJECT_BATCH_MENTIONS", 5)
+        assert len(projects._city_batches(con, "project_mentions")) > 10
+        projects.create_projects(con)
+        batched = con.execute("SELECT * FROM projects").fetchall()
+    finally:
+        con.close()
+    assert len(whole) > 100 and query(db, "SELECT count(*) FROM projects WHERE city_code IS NULL")[0][0] > 0
+    assert batched == whole
