@@ -124,7 +124,7 @@ def _write_groups(dt, keys_p: Path, vals_p: Path) -> None:
         os.replace(tmp, path)
 
 
-def _read_groups(dt, keys_p: Path, vals_p: Path) -> _Groups:
+def _read_groups(keys_p: Path, vals_p: Path) -> _Groups:
     keys = keys_p.read_bytes()
     vals = vals_p.read_bytes()
     head = array.array("q")
@@ -150,7 +150,7 @@ def _load_freq(jieba) -> None:
     key = _freq_cache_key(jieba)
     keys_p, vals_p = CACHE_DIR / f"jieba-{key}.keys", CACHE_DIR / f"jieba-{key}.freq"
     try:
-        groups = _read_groups(dt, keys_p, vals_p)
+        groups = _read_groups(keys_p, vals_p)
     except (OSError, ValueError):
         dt.initialize()
         try:

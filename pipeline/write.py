@@ -237,7 +237,8 @@ def empty_database() -> Path | None:
     folder; None if it cannot be written there (the run then builds its own)."""
     import duckdb
 
-    h = hashlib.sha256(_analysis_fingerprint().encode())
+    fingerprint = _analysis_fingerprint()
+    h = hashlib.sha256(fingerprint.encode())
     for f in (Path(__file__), Path(__file__).with_name("models.py")):
         h.update(f.read_bytes())
     h.update(duckdb.__version__.encode())
@@ -253,8 +254,7 @@ def empty_database() -> Path | None:
         try:
             _create_tables(con)
             database.finish(con, None)
-            con.execute("CREATE OR REPLACE TABLE pipeline_state.analysis AS SELECT ? AS fingerprint",
-                        [_analysis_fingerprint()])
+            con.execute("CREATE OR REPLACE TABLE pipeline_state.analysis AS SELECT ? AS fingerprint", [fingerprint])
             con.execute("CHECKPOINT")
         finally:
             con.close()
